@@ -1,0 +1,69 @@
+"""The composition root: build_services(settings, **overrides) wires adapters to use cases.
+
+Nothing here runs at import time; every engine, Redis client and queue is built on call, and tests
+pass fakes in: ``build_services(settings, job_queue=FakeJobQueue())``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from callcenter.settings import Settings
+
+
+@dataclass
+class Services:
+    """Everything a process needs, built once per process (after fork for forking servers)."""
+
+    settings: Settings
+    clock: Any
+    engine: Any
+    uow: Any  # () -> UnitOfWork
+    redis: Any
+    job_queue: Any
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        # Use-case objects registered by feature modules (calendar, health, questions, …).
+        try:
+            return self.__dict__["extras"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def close(self) -> None:
+        """Release pools and connections (before fork, at shutdown)."""
+        if self.engine is not None:
+            self.engine.dispose()
+        if self.redis is not None:
+            self.redis.close()
+
+
+def build_services(settings: Settings, **overrides: Any) -> Services:
+    """Wire the real adapters, letting tests replace any of them by keyword."""
+    from callcenter.db.engine import make_engine, make_session_factory
+    from callcenter.db.uow import SqlAlchemyUnitOfWork
+    from callcenter.services.clock import SystemClock
+
+    clock = overrides.pop("clock", None) or SystemClock()
+    engine = overrides.pop("engine", None) or make_engine(settings.effective_database_url)
+    session_factory = make_session_factory(engine)
+    uow = overrides.pop("uow", None) or (lambda: SqlAlchemyUnitOfWork(session_factory))
+    redis = overrides.pop("redis", None)
+    if redis is None and not overrides.pop("no_redis", False):
+        from callcenter.redis_connection import connect_redis
+
+        redis = connect_redis(settings)
+    job_queue = overrides.pop("job_queue", None)
+    if job_queue is None and redis is not None:
+        from callcenter.jobs.queue import RqJobQueue
+
+        job_queue = RqJobQueue(redis)
+    services = Services(settings=settings, clock=clock, engine=engine, uow=uow, redis=redis,
+                        job_queue=job_queue)
+    from callcenter.wiring import FEATURES
+
+    for name, build in FEATURES:
+        services.extras[name] = overrides.pop(name, None) or build(services)
+    services.extras.update(overrides)
+    return services

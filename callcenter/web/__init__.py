@@ -1,0 +1,1 @@
+"""Flask adapter: app factory, one blueprint per area, errors mapped once."""

@@ -44,6 +44,8 @@ OPTIONS: tuple[Option, ...] = (
            secret=True),
     Option("secret_key", "str", "", "Key for session cookies and CSRF; empty means one generated and kept in "
            "data_dir/secret_key.", secret=True),
+    Option("session_idle_minutes", "int", 30, "Minutes without a request before a browser session ends."),
+    Option("session_cookie_secure", "bool", False, "Send the session cookie only over HTTPS (behind TLS)."),
     Option("timezone", "str", "Europe/Brussels", "Time zone of the office: opening hours and deadlines."),
     Option("office_hours", "str", "mon-thu 08:30-12:30 13:00-16:30; fri 08:30-12:30 13:00-16:00",
            "Opening hours: '<days> HH:MM-HH:MM …' groups separated by ';' (days: mon..sun or ranges)."),
@@ -60,10 +62,40 @@ OPTIONS: tuple[Option, ...] = (
     Option("web_port", "int", 8080, "Port the web process listens on."),
     Option("web_threads", "int", 64, "Threads of the web process (each open live panel holds one)."),
     Option("web_workers", "int", 1, "Web worker processes."),
+    Option("live_stream_maxlen", "int", 500, "Events kept in each agent's live stream for reconnecting panels."),
+    Option("live_heartbeat_s", "float", 15.0, "Seconds between keep-alive lines of an open live stream."),
+    Option("live_stream_max_s", "float", 300.0, "Seconds a live stream lasts before the browser reconnects "
+           "(and its session is checked again)."),
+    Option("panel_grace_s", "float", 60.0, "Seconds after the last panel of an agent closed before the agent "
+           "is set offline."),
     Option("worker_processes", "int", 1, "RQ worker processes started by `callcenter up`."),
     Option("scheduler_interval_s", "float", 30.0, "How often the scheduler looks for periodic jobs to run."),
     Option("public_base_url", "str", "", "URL the public reaches the service at (reverse proxies, links)."),
     Option("write_address", "str", "question@mi-is.be", "Address callers are told to write to."),
+    Option("cti_secret", "str", "", "Key of the CTI API's HMAC-SHA256 signatures; empty means one derived from "
+           "secret_key (enough for one machine, the demo and simulate-call).", secret=True),
+    Option("service_numbers", "str", "", "Service numbers and the language of each, for callers the CRM does "
+           "not know: '+3225088586=fr,+3225088587=nl'."),
+    Option("default_language", "str", "fr", "Language of callers neither the CRM nor the dialled number tells."),
+    Option("ring_timeout_s", "int", 20, "Seconds a ring round lasts before the next, wider one."),
+    Option("max_wait_s", "int", 180, "Seconds a caller waits before hearing 'busy' (and getting a callback)."),
+    Option("route_retry_s", "int", 2, "Seconds telephony waits before asking again when no agent is free."),
+    Option("longest_idle_first", "bool", True, "Order the agents of a ring round by idle time, longest first."),
+    Option("ring_max_targets", "int", 0, "Agents rung at once per caller; 0 rings every free agent (ring-all)."),
+    Option("wrap_up_s", "float", 30.0, "Seconds of wrap-up after each call before an agent is available again."),
+    Option("pause_reasons", "str", "break,lunch,meeting,training,back_office",
+           "Reasons an agent may give for a pause, comma-separated codes."),
+    Option("demo_call_every_s", "float", 45.0, "With `up --demo`: seconds between simulated calls (while an "
+           "agent is available)."),
+    Option("smtp_host", "str", "127.0.0.1", "SMTP server the outbox worker sends mail through."),
+    Option("smtp_port", "int", 25, "Port of the SMTP server."),
+    Option("smtp_username", "str", "", "SMTP login; empty means no authentication."),
+    Option("smtp_password", "str", "", "SMTP password.", secret=True),
+    Option("smtp_starttls", "bool", False, "Upgrade the SMTP connection with STARTTLS before sending."),
+    Option("smtp_timeout_s", "float", 10.0, "Seconds before an SMTP connection or command gives up."),
+    Option("mail_from", "str", "Front office <question@mi-is.be>", "From header of outgoing mail; its "
+           "domain also names the Message-IDs."),
+    Option("outbox_max_attempts", "int", 8, "Delivery attempts of an outgoing mail before it is marked dead."),
     Option("log_level", "str", "INFO", "Logging level of every process."),
 )
 
@@ -76,6 +108,8 @@ class Settings:
     database_url: str
     redis_url: str
     secret_key: str
+    session_idle_minutes: int
+    session_cookie_secure: bool
     timezone: str
     office_hours: str
     closures_file: Path
@@ -89,10 +123,33 @@ class Settings:
     web_port: int
     web_threads: int
     web_workers: int
+    live_stream_maxlen: int
+    live_heartbeat_s: float
+    live_stream_max_s: float
+    panel_grace_s: float
     worker_processes: int
     scheduler_interval_s: float
     public_base_url: str
     write_address: str
+    cti_secret: str
+    service_numbers: str
+    default_language: str
+    ring_timeout_s: int
+    max_wait_s: int
+    route_retry_s: int
+    longest_idle_first: bool
+    ring_max_targets: int
+    wrap_up_s: float
+    pause_reasons: str
+    demo_call_every_s: float
+    smtp_host: str
+    smtp_port: int
+    smtp_username: str
+    smtp_password: str
+    smtp_starttls: bool
+    smtp_timeout_s: float
+    mail_from: str
+    outbox_max_attempts: int
     log_level: str
 
     @property

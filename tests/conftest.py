@@ -1,8 +1,8 @@
 """Shared fixtures: settings in a temporary data dir, real databases (SQLite and PostgreSQL), real Redis.
 
 PostgreSQL (127.0.0.1:5432, database ``test``) gets one schema per test session, migrated once and
-truncated after each test; SQLite gets a migrated file per test. Redis uses database 9 of the server on
-127.0.0.1:6379, flushed around each test. Override with CALLCENTER_TEST_PG_URL / CALLCENTER_TEST_REDIS_URL.
+truncated after each test; SQLite gets a migrated file per test. Redis uses a database (1–15, by process) of the
+server on 127.0.0.1:6379, flushed around each test. Override with CALLCENTER_TEST_PG_URL / CALLCENTER_TEST_REDIS_URL.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from sqlalchemy import Engine, text
 from callcenter.settings import Settings, load_settings
 
 PG_URL = os.environ.get("CALLCENTER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("CALLCENTER_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+# One Redis database per test process (1–15), so concurrent test runs on one machine do not flush
+# each other's keys; CI runs one process.
+REDIS_URL = os.environ.get("CALLCENTER_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}")
 
 
 @pytest.fixture
@@ -90,7 +92,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    """The real Redis server, database 9, flushed around the test."""
+    """The real Redis server, this process's database, flushed around the test."""
     import redis
 
     client = redis.Redis.from_url(REDIS_URL)

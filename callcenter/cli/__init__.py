@@ -20,6 +20,13 @@ COMMAND_MODULES = [
     "callcenter.cli.db_cmd",
     "callcenter.cli.calendar_cmd",
     "callcenter.cli.processes_cmd",
+    "callcenter.cli.users_cmd",
+    "callcenter.cli.tokens_cmd",
+    "callcenter.cli.outbox_cmd",
+    "callcenter.cli.agenda_cmd",
+    "callcenter.cli.sla_cmd",
+    "callcenter.cli.agents_cmd",
+    "callcenter.cli.calls_cmd",
 ]
 
 

@@ -13,7 +13,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("db", help="database schema migrations")
     dsub = p.add_subparsers(dest="db_command", required=True)
     up = dsub.add_parser("upgrade", help="migrate the schema to the newest revision")
-    up.add_argument("revision", nargs="?", default="head")
+    up.add_argument("revision", nargs="?", default="heads")
     up.set_defaults(handler=upgrade)
     cur = dsub.add_parser("current", help="print the schema revision")
     cur.set_defaults(handler=current)
@@ -26,7 +26,7 @@ def upgrade(args: argparse.Namespace, settings: Settings) -> int:
     engine = make_engine(settings.effective_database_url)
     try:
         migrate.upgrade(engine, args.revision)
-        print_json({"revision": migrate.current_revision(engine)})
+        print_json({"revisions": list(migrate.current_revisions(engine))})
     finally:
         engine.dispose()
     return 0
@@ -38,7 +38,7 @@ def current(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = make_engine(settings.effective_database_url)
     try:
-        print_json({"revision": migrate.current_revision(engine), "head": migrate.head_revision()})
+        print_json({"revisions": list(migrate.current_revisions(engine)), "heads": list(migrate.head_revisions())})
     finally:
         engine.dispose()
     return 0

@@ -19,11 +19,14 @@ from callcenter.domain.errors import (
     NotFound,
     RuleViolation,
 )
+from callcenter.domain.identity import Forbidden, InvalidCredentials
 
 log = logging.getLogger(__name__)
 
 STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (InvalidInput, 400),
+    (InvalidCredentials, 401),
+    (Forbidden, 403),
     (NotFound, 404),
     (Conflict, 409),
     (RuleViolation, 422),
@@ -48,7 +51,10 @@ def status_for(exc: DomainError) -> int:
 def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
-        return envelope(exc.code, exc.message, status_for(exc), exc.fields)
+        response, status = envelope(exc.code, exc.message, status_for(exc), exc.fields)
+        if status == 401:  # RFC 6750: tell the client which scheme to authenticate with
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response, status
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]

@@ -1,0 +1,117 @@
+"""Call-record queries by intent: a call and its routing row, queued calls, legs, outcomes, CTI ids."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, delete, false, func, select, update
+from sqlalchemy.orm import Session
+
+from callcenter.db.models.crm import CallRow, QuestionRow
+from callcenter.db.models.routing import CallLegRow, CallRoutingRow, CtiRequestRow
+
+QUEUED_STATES = ("waiting", "ringing")  # twin of callcenter.domain.call_records.QUEUED
+RANG = "rang"  # twin of callcenter.domain.call_events.LegOutcome.RANG
+
+
+def call_with_routing(session: Session, call_id: str, *, for_update: bool = False) -> Row[Any] | None:
+    """Return (CallRow, CallRoutingRow or None, registration number or None) of a call; optionally locked."""
+    stmt = (select(CallRow, CallRoutingRow, QuestionRow.registration_number)
+            .outerjoin(CallRoutingRow, CallRoutingRow.call_id == CallRow.call_id)
+            .outerjoin(QuestionRow, QuestionRow.id == CallRow.question_id)
+            .where(CallRow.call_id == call_id))
+    if for_update:
+        stmt = stmt.with_for_update(of=CallRow)
+    return session.execute(stmt).one_or_none()
+
+
+def routing_row(session: Session, call_id: str) -> CallRoutingRow | None:
+    return session.get(CallRoutingRow, call_id)
+
+
+def queued_calls(session: Session, stale_before: datetime) -> list[Row[Any]]:
+    """Return (CallRoutingRow, started_at, from_number) of calls waiting or ringing, oldest first."""
+    stmt = (select(CallRoutingRow, CallRow.started_at, CallRow.from_number, CallRow.agent_user_id)
+            .join(CallRow, CallRow.call_id == CallRoutingRow.call_id)
+            .where(CallRoutingRow.state.in_(QUEUED_STATES), CallRoutingRow.last_seen >= stale_before)
+            .order_by(CallRow.started_at, CallRow.call_id))
+    return list(session.execute(stmt).all())
+
+
+def leg_exists(session: Session, call_id: str, agent_id: int, round_: int) -> bool:
+    stmt = select(CallLegRow.id).where(CallLegRow.call_id == call_id, CallLegRow.agent_id == agent_id,
+                                       CallLegRow.round == round_)
+    return session.execute(stmt).first() is not None
+
+
+def end_ringing_legs(session: Session, call_id: str, agent_ids: Sequence[int] | None, outcome: str,
+                     at: datetime) -> int:
+    """Give the call's legs still ringing (of these agents, or all) their outcome; return how many."""
+    stmt = update(CallLegRow).where(CallLegRow.call_id == call_id, CallLegRow.outcome == RANG)
+    if agent_ids is not None:
+        stmt = stmt.where(CallLegRow.agent_id.in_(agent_ids))
+    stmt = stmt.values(outcome=outcome, ended_at=at).execution_options(synchronize_session=False)
+    done = session.execute(stmt)
+    return int(done.rowcount)
+
+
+def answer_ringing_leg(session: Session, call_id: str, agent_id: int) -> bool:
+    """Mark the agent's ringing leg of the call answered; False when it has none ringing."""
+    stmt = (update(CallLegRow).where(CallLegRow.call_id == call_id, CallLegRow.agent_id == agent_id,
+                                     CallLegRow.outcome == RANG)
+            .values(outcome="answered").execution_options(synchronize_session=False))
+    return bool(session.execute(stmt).rowcount)
+
+
+def agent_has_leg(session: Session, call_id: str, agent_id: int) -> bool:
+    stmt = select(CallLegRow.id).where(CallLegRow.call_id == call_id, CallLegRow.agent_id == agent_id)
+    return session.execute(stmt.limit(1)).first() is not None
+
+
+def legs_of_call(session: Session, call_id: str) -> list[CallLegRow]:
+    return list(session.scalars(select(CallLegRow).where(CallLegRow.call_id == call_id)
+                                .order_by(CallLegRow.round, CallLegRow.rang_at, CallLegRow.agent_id)))
+
+
+def calls_arrived_between(session: Session, start: datetime, end: datetime) -> list[Row[Any]]:
+    """Return (started_at, answered_at, outcome, out_of_hours) of non-test calls arrived in [start, end)."""
+    stmt = (select(CallRow.started_at, CallRow.answered_at, CallRow.outcome,
+                   func.coalesce(CallRoutingRow.out_of_hours, false()).label("out_of_hours"))
+            .outerjoin(CallRoutingRow, CallRoutingRow.call_id == CallRow.call_id)
+            .where(CallRow.started_at >= start, CallRow.started_at < end, CallRow.direction == "inbound",
+                   func.coalesce(CallRoutingRow.test, false()) == false()))
+    return list(session.execute(stmt).all())
+
+
+def cti_request(session: Session, kind: str, key: str) -> CtiRequestRow | None:
+    return session.scalars(select(CtiRequestRow).where(CtiRequestRow.kind == kind, CtiRequestRow.key == key)
+                           .execution_options(populate_existing=True)).one_or_none()
+
+
+def reclaim_cti_request(session: Session, kind: str, key: str, at: datetime,
+                        claimed_before: datetime) -> bool:
+    """Claim again a request still without answer since before ``claimed_before`` (its processor died)."""
+    stmt = (update(CtiRequestRow)
+            .where(CtiRequestRow.kind == kind, CtiRequestRow.key == key, CtiRequestRow.response.is_(None),
+                   CtiRequestRow.received_at < claimed_before)
+            .values(received_at=at).execution_options(synchronize_session=False))
+    return bool(session.execute(stmt).rowcount)
+
+
+def answer_cti_request(session: Session, kind: str, key: str, response: dict[str, Any]) -> None:
+    session.execute(update(CtiRequestRow).where(CtiRequestRow.kind == kind, CtiRequestRow.key == key)
+                    .values(response=response).execution_options(synchronize_session=False))
+
+
+def forget_unanswered_cti_request(session: Session, kind: str, key: str) -> None:
+    session.execute(delete(CtiRequestRow).where(CtiRequestRow.kind == kind, CtiRequestRow.key == key,
+                                                CtiRequestRow.response.is_(None))
+                    .execution_options(synchronize_session=False))
+
+
+def prune_cti_requests(session: Session, before: datetime) -> int:
+    done = session.execute(delete(CtiRequestRow).where(CtiRequestRow.received_at < before)
+                           .execution_options(synchronize_session=False))
+    return int(done.rowcount)

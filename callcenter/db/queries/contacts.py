@@ -1,0 +1,122 @@
+"""Contact and organisation queries by intent, above all: who does this number belong to."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    CompoundSelect,
+    Row,
+    bindparam,
+    cast,
+    delete,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session
+
+from callcenter.db.models.crm import ContactPhoneRow, ContactRow, OrganisationRow
+
+# Rank of a row in the answer of owners_of_number: organisations first, then contacts by how they match.
+SWITCHBOARD, DIRECT, VIA_SWITCHBOARD = 0, 1, 2
+
+
+_ORG = (OrganisationRow.id.label("org_id"), OrganisationRow.name.label("org_name"),
+        OrganisationRow.switchboard.label("org_switchboard"))
+_PERSON = (ContactRow.id, ContactRow.name, ContactRow.email, ContactRow.language, ContactRow.organisation_id)
+
+
+def _owners_statement() -> CompoundSelect:
+    """Build once: organisations whose switchboard the number is, the first contacts (by id) giving it."""
+    e164, limit = bindparam("e164"), bindparam("limit")
+    nobody = (cast(null(), c.type).label(c.key) for c in _PERSON)
+    boards = select(literal_column(str(SWITCHBOARD)).label("rank"), *nobody, *_ORG).where(
+        OrganisationRow.switchboard == e164)
+    # Hundreds of officers may give a CPAS switchboard: the first ids come from the (e164, contact_id)
+    # index, so the work is bounded by the limit, not by how many people gave the number.
+    givers = (select(ContactPhoneRow.contact_id).where(ContactPhoneRow.e164 == e164)
+              .order_by(ContactPhoneRow.contact_id).limit(limit).subquery())
+    direct = (select(literal_column(str(DIRECT)).label("rank"), *_PERSON, *_ORG)
+              .join(givers, givers.c.contact_id == ContactRow.id)
+              .outerjoin(OrganisationRow, OrganisationRow.id == ContactRow.organisation_id))
+    return union_all(boards, direct)
+
+
+_OWNERS = _owners_statement()
+
+
+def owners_of_number(session: Session, e164: str, limit: int) -> list[Row[Any]]:
+    """Return, in one round trip, rows (rank, contact columns, org_* columns) of who ``e164`` belongs to.
+
+    Rank SWITCHBOARD rows are organisations whose switchboard it is (contact columns null); DIRECT rows
+    up to ``limit`` contacts who gave the number (the oldest contacts when more did), by name.
+    """
+    rows = session.execute(_OWNERS, {"e164": e164, "limit": limit}).all()
+    return sorted(rows, key=lambda r: (r.rank, r.name or "", r.id or 0))
+
+
+def members_of_organisations(session: Session, organisation_ids: Sequence[int], limit: int) -> list[Row[Any]]:
+    """Return each organisation's first ``limit`` members by name as VIA_SWITCHBOARD rows, by name."""
+    if not organisation_ids:
+        return []
+    params = {f"o{i}": org_id for i, org_id in enumerate(organisation_ids)} | {"limit": limit}
+    rows = session.execute(_members_statement(len(organisation_ids)), params).all()
+    return sorted(rows, key=lambda r: (r.name, r.id))
+
+
+@lru_cache(maxsize=8)
+def _members_statement(organisations: int) -> CompoundSelect:
+    """Build (once per number of organisations) the first-members statement for ids bound as o0, o1, …"""
+    # One ordered range scan per organisation on (organisation_id, name): a big CPAS has hundreds of
+    # officers, and only the first ``limit`` are read (SQLite has no LATERAL, hence a branch each).
+    firsts = [select(literal_column(str(VIA_SWITCHBOARD)).label("rank"), *_PERSON, *_ORG)
+              .join(OrganisationRow, OrganisationRow.id == ContactRow.organisation_id)
+              .where(ContactRow.organisation_id == bindparam(f"o{i}"))
+              .order_by(ContactRow.name, ContactRow.id).limit(bindparam("limit")).subquery()
+              for i in range(organisations)]
+    return union_all(*(select(first) for first in firsts))
+
+
+def contact_ids_with_number(session: Session, e164: str) -> list[int]:
+    """Return the ids of the contacts that gave ``e164`` as one of their own numbers."""
+    stmt = (select(ContactPhoneRow.contact_id).where(ContactPhoneRow.e164 == e164)
+            .order_by(ContactPhoneRow.contact_id))
+    return list(session.scalars(stmt))
+
+
+_PHONES = (select(ContactPhoneRow.contact_id, ContactPhoneRow.e164)
+           .where(ContactPhoneRow.contact_id.in_(bindparam("ids", expanding=True)))
+           .order_by(ContactPhoneRow.contact_id, ContactPhoneRow.position))
+
+
+def phones_of_contacts(session: Session, contact_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Map each contact id to its numbers, in the order they were given."""
+    found: dict[int, list[str]] = {cid: [] for cid in contact_ids}
+    if contact_ids:
+        for contact_id, e164 in session.execute(_PHONES, {"ids": list(contact_ids)}).all():
+            found[contact_id].append(e164)
+    return found
+
+
+def contact_by_id(session: Session, contact_id: int) -> ContactRow | None:
+    return session.get(ContactRow, contact_id)
+
+
+def replace_contact_phones(session: Session, contact_id: int, phones: Sequence[str]) -> None:
+    """Make ``phones`` the contact's numbers, in this order."""
+    session.execute(delete(ContactPhoneRow).where(ContactPhoneRow.contact_id == contact_id))
+    session.add_all(ContactPhoneRow(contact_id=contact_id, e164=e164, position=i)
+                    for i, e164 in enumerate(phones))
+    session.flush()
+
+
+def organisation_by_id(session: Session, organisation_id: int) -> OrganisationRow | None:
+    return session.get(OrganisationRow, organisation_id)
+
+
+def organisations_by_name(session: Session) -> list[OrganisationRow]:
+    return list(session.scalars(select(OrganisationRow).order_by(OrganisationRow.name, OrganisationRow.id)))

@@ -1,0 +1,174 @@
+"""Call records with routing rows and legs (``uow.call_records``); CTI request ids (``uow.cti_requests``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from callcenter.db.models.crm import CallRow
+from callcenter.db.models.routing import CallLegRow, CallRoutingRow, CtiRequestRow
+from callcenter.db.queries import call_records as q
+from callcenter.domain.call_events import CallOutcome, LegOutcome
+from callcenter.domain.call_records import CallRecord, CallRouting, CallState, Leg
+from callcenter.domain.calls import Direction
+from callcenter.domain.errors import Conflict
+from callcenter.services.routing_ports import CallCounts, Claim, JsonDict
+
+_CALL_FIELDS = ("from_number", "to_number", "started_at", "contact_id", "answered_at", "ended_at",
+                "agent_user_id", "outcome", "question_id")
+_ROUTING_FIELDS = ("language", "announced", "out_of_hours", "test", "hangup_cause", "round", "ring_until",
+                   "last_seen")
+
+
+class CallRecordRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, call_id: str, *, for_update: bool = False) -> CallRecord | None:
+        found = q.call_with_routing(self._session, call_id, for_update=for_update)
+        return None if found is None else to_record(*found)
+
+    def add(self, record: CallRecord) -> CallRecord:
+        call = CallRow(call_id=record.call_id, direction=record.direction.value,
+                       **{name: getattr(record, name) for name in _CALL_FIELDS})
+        try:
+            with self._session.begin_nested():
+                self._session.add(call)
+                self._session.flush()
+                self._session.add(_routing_row(CallRoutingRow(call_id=record.call_id), record))
+                self._session.flush()
+        except IntegrityError as exc:  # the first two events of a call arrived at the same moment
+            raise Conflict(f"The call {record.call_id!r} is already recorded.", {"call_id": "taken"}) from exc
+        return record
+
+    def save(self, record: CallRecord) -> None:
+        found = q.call_with_routing(self._session, record.call_id)
+        assert found is not None, "save() is only called with a recorded call"
+        call, routing = found[0], found[1] or CallRoutingRow(call_id=record.call_id)
+        for name in _CALL_FIELDS:
+            setattr(call, name, getattr(record, name))
+        call.direction = record.direction.value
+        self._session.add(_routing_row(routing, record))
+        self._session.flush()
+
+    def save_routing(self, routing: CallRouting) -> None:
+        row = q.routing_row(self._session, routing.call_id)
+        if row is None:
+            return  # a call the CRM recorded by hand: nothing routes it
+        row.state, row.round, row.targets = routing.state.value, routing.round, _ids(routing.targets)
+        row.ring_until, row.last_seen = routing.ring_until, routing.last_seen or row.last_seen
+        row.language = row.language or routing.language
+        self._session.flush()
+
+    def queued(self, stale_before: datetime) -> list[CallRouting]:
+        return [_routing(r[0], r.started_at, r.from_number, r.agent_user_id)
+                for r in q.queued_calls(self._session, stale_before)]
+
+    def add_legs(self, legs: Sequence[Leg]) -> None:
+        for leg in legs:
+            if q.leg_exists(self._session, leg.call_id, leg.agent_id, leg.round):
+                continue
+            try:
+                with self._session.begin_nested():
+                    self._session.add(CallLegRow(call_id=leg.call_id, agent_id=leg.agent_id, round=leg.round,
+                                                 rang_at=leg.rang_at, ended_at=leg.ended_at,
+                                                 outcome=leg.outcome.value))
+                    self._session.flush()
+            except IntegrityError:  # recorded by another node at the same moment
+                continue
+
+    def end_legs(self, call_id: str, agent_ids: Sequence[int] | None, outcome: LegOutcome,
+                 at: datetime) -> None:
+        q.end_ringing_legs(self._session, call_id, agent_ids, outcome.value, at)
+
+    def answer_leg(self, call_id: str, agent_id: int, round_: int, at: datetime) -> None:
+        if q.answer_ringing_leg(self._session, call_id, agent_id):
+            return
+        if not q.agent_has_leg(self._session, call_id, agent_id):  # answered where we did not ring
+            self.add_legs([Leg(call_id, agent_id, max(round_, 1), at, LegOutcome.ANSWERED)])
+
+    def legs(self, call_id: str) -> list[Leg]:
+        return [Leg(r.call_id, r.agent_id, r.round, r.rang_at, LegOutcome(r.outcome), r.ended_at)
+                for r in q.legs_of_call(self._session, call_id)]
+
+    def counts(self, start: datetime, end: datetime, answer_target_s: int) -> CallCounts:
+        answered = in_time = abandoned = busy = closed = 0
+        for row in q.calls_arrived_between(self._session, start, end):
+            if row.out_of_hours:
+                closed += 1
+            elif row.answered_at is not None:
+                answered += 1
+                in_time += (row.answered_at - row.started_at).total_seconds() <= answer_target_s
+            elif row.outcome == CallOutcome.ABANDONED.value:
+                abandoned += 1
+            elif row.outcome == CallOutcome.BUSY.value:
+                busy += 1
+        return CallCounts(answered, in_time, abandoned, busy, closed)
+
+
+class CtiRequestRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def claim(self, kind: str, key: str, at: datetime) -> Claim:
+        try:
+            with self._session.begin_nested():
+                self._session.add(CtiRequestRow(kind=kind, key=key, received_at=at, response=None))
+                self._session.flush()
+            return Claim(True)
+        except IntegrityError:
+            row = q.cti_request(self._session, kind, key)
+            assert row is not None, "a unique key that conflicts exists"
+            return Claim(False, row.response, row.received_at)
+
+    def take_over(self, kind: str, key: str, at: datetime, claimed_before: datetime) -> bool:
+        return q.reclaim_cti_request(self._session, kind, key, at, claimed_before)
+
+    def answer(self, kind: str, key: str, response: JsonDict) -> None:
+        q.answer_cti_request(self._session, kind, key, response)
+
+    def find(self, kind: str, key: str) -> Claim | None:
+        row = q.cti_request(self._session, kind, key)
+        return None if row is None else Claim(False, row.response, row.received_at)
+
+    def release(self, kind: str, key: str) -> None:
+        q.forget_unanswered_cti_request(self._session, kind, key)
+
+    def prune(self, before: datetime) -> int:
+        return q.prune_cti_requests(self._session, before)
+
+
+def to_record(call: CallRow, routing: CallRoutingRow | None, question_number: str | None) -> CallRecord:
+    record = CallRecord(call.call_id, call.from_number, call.to_number, Direction(call.direction),
+                        call.started_at,
+                        call.contact_id, call.answered_at, call.ended_at, call.agent_user_id, call.outcome,
+                        call.question_id, question_number)
+    if routing is None:
+        return record
+    return CallRecord(**{**record.__dict__, **{name: getattr(routing, name) for name in _ROUTING_FIELDS},
+                         "state": CallState(routing.state), "targets": _parse_ids(routing.targets)})
+
+
+def _routing_row(row: CallRoutingRow, record: CallRecord) -> CallRoutingRow:
+    for name in _ROUTING_FIELDS:
+        setattr(row, name, getattr(record, name))
+    row.last_seen = record.last_seen or record.started_at
+    row.state, row.targets = record.state.value, _ids(record.targets)
+    return row
+
+
+def _routing(row: CallRoutingRow, arrived: datetime, caller: str, answered_by: int | None) -> CallRouting:
+    return CallRouting(row.call_id, row.language, arrived, CallState(row.state), row.round,
+                       _parse_ids(row.targets), row.ring_until, row.last_seen, answered_by, caller)
+
+
+def _ids(ids: Sequence[int]) -> str:
+    return " ".join(str(i) for i in ids)
+
+
+def _parse_ids(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split())
+

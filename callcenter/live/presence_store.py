@@ -1,0 +1,88 @@
+"""Agents' presence in Redis, shared by every service node: one hash per agent and an index of agents.
+
+Keys (``prefix`` defaults to "cc:"): ``cc:presence:<agent id>`` holds status, since, reason, until,
+call_id and idle_since (times in ISO 8601, UTC); ``cc:presence:agents`` is the set of agent ids with a
+state. Only callcenter.live.routing_state writes them, inside its atomic changes; reads are plain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from redis import Redis
+
+from callcenter.domain.presence import AgentState, PresenceStatus, offline
+
+PREFIX = "cc:"
+
+
+class RedisPresenceStore:
+    def __init__(self, redis: Redis, prefix: str = PREFIX) -> None:
+        self._redis = redis
+        self._prefix = prefix
+
+    @property
+    def index_key(self) -> str:
+        return f"{self._prefix}presence:agents"
+
+    def key(self, agent_id: int) -> str:
+        return f"{self._prefix}presence:{agent_id}"
+
+    def read(self, agent_ids: Iterable[int] | None, now: datetime) -> dict[int, AgentState]:
+        """Return the stored states of these agents (None: of every agent in the index)."""
+        if agent_ids is None:
+            ids = sorted(int(i) for i in self._redis.smembers(self.index_key))
+        else:
+            ids = list(agent_ids)
+        if not ids:
+            return {}
+        with self._redis.pipeline(transaction=False) as pipe:
+            for agent_id in ids:
+                pipe.hgetall(self.key(agent_id))
+            raws = pipe.execute()
+        return {agent_id: decode_state(agent_id, raw) or offline(agent_id, now)
+                for agent_id, raw in zip(ids, raws, strict=True)
+                if raw or agent_ids is not None}
+
+    def write(self, pipe: Any, state: AgentState) -> None:
+        """Queue the writes that make ``state`` the agent's stored state on a pipeline."""
+        key = self.key(state.agent_id)
+        pipe.delete(key)
+        pipe.hset(key, mapping=encode_state(state))
+        pipe.sadd(self.index_key, state.agent_id)
+
+
+def encode_state(state: AgentState) -> dict[str, str]:
+    fields = {"status": state.status.value, "since": state.since.isoformat()}
+    optional = {"reason": state.reason, "until": iso(state.until), "call_id": state.call_id,
+                "idle_since": iso(state.idle_since)}
+    return fields | {name: value for name, value in optional.items() if value is not None}
+
+
+def decode_state(agent_id: int, raw: Mapping[Any, Any]) -> AgentState | None:
+    """Read a stored hash (bytes or str keys); None when there is none."""
+    fields = {text(k): text(v) for k, v in raw.items()}
+    if "status" not in fields:
+        return None
+    return AgentState(agent_id, PresenceStatus(fields["status"]), datetime.fromisoformat(fields["since"]),
+                      fields.get("reason"), time_or_none(fields.get("until")), fields.get("call_id"),
+                      time_or_none(fields.get("idle_since")))
+
+
+def pairs(flat: list[Any]) -> dict[Any, Any]:
+    """Turn a flat [field, value, …] reply (HGETALL inside a script) into a mapping."""
+    return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def time_or_none(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def text(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)

@@ -1,0 +1,47 @@
+"""What handling a route request or a call event leaves to do once the shared state has changed.
+
+The router and the event handler collect these; the lifecycle writes them in one transaction (with
+the answer kept for repeats of the request) and then publishes them to the live panels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from callcenter.domain.call_events import LegOutcome
+from callcenter.domain.call_records import Leg
+from callcenter.domain.presence import AgentState
+from callcenter.services.routing_ports import Applied, JsonDict, RoutingUnitOfWork
+from callcenter.services.routing_records import persist
+
+
+@dataclass
+class Effects:
+    changes: list[Applied[Any]] = field(default_factory=list)
+    new_legs: list[Leg] = field(default_factory=list)
+    ended_legs: list[tuple[tuple[int, ...] | None, LegOutcome]] = field(default_factory=list)
+    answered_leg: tuple[int, int] | None = None  # (agent id, round)
+    pops: list[tuple[tuple[int, ...], JsonDict]] = field(default_factory=list)  # (agents, screen-pop payload)
+    answered: tuple[tuple[int, ...], int | None] | None = None  # (agents offered the call, who answered)
+    ended: tuple[tuple[int, ...], str | None, str | None] | None = None  # (agents involved, cause, outcome)
+    wrap_ups: list[AgentState] = field(default_factory=list)
+    queue_changed: bool = False
+    stats_changed: bool = False
+
+    def add(self, applied: Applied[Any], *, queue_changed: bool = False) -> None:
+        """Keep a change of the shared state, to be copied to the database and published."""
+        self.changes.append(applied)
+        self.queue_changed = self.queue_changed or queue_changed
+
+
+def write_effects(uow: RoutingUnitOfWork, call_id: str, effects: Effects, now: datetime) -> None:
+    """Store presence changes, call routing and legs in the open transaction."""
+    persist(uow, effects.changes, now)
+    for agent_ids, outcome in effects.ended_legs:  # legs of earlier rounds, before this round's are added
+        uow.call_records.end_legs(call_id, list(agent_ids) if agent_ids is not None else None, outcome, now)
+    uow.call_records.add_legs(effects.new_legs)
+    if effects.answered_leg is not None:
+        agent_id, round_ = effects.answered_leg
+        uow.call_records.answer_leg(call_id, agent_id, round_, now)

@@ -1,0 +1,170 @@
+"""The call lifecycle (services.call_lifecycle): what telephony drives and what supervisors read.
+
+- ``route(RouteRequest) -> dict``: the CTI decision: ``{"action": "ring", "targets": [{"agent",
+  "agent_id", "uri", "ring_via"}], "timeout_s", "round", "language"}``, ``{"action": "wait",
+  "retry_after_s"}`` or ``{"action": "announce", "announcement": "closed" | "busy", "language", …}``.
+- ``handle_event(CallEvent) -> dict``: newCall, ringing, answer, hangup; in any order.
+- ``record(call_id) -> dict``: the call's CRM record with its legs (GET /api/v1/calls/<call_id>).
+- ``waiting() -> list[dict]``: callers in the queue, oldest first, with how long they have waited.
+- ``routing_health() -> dict``: whether routing runs on Redis or, degraded, on the database.
+
+Each request or event is processed once per id: its id is claimed in the database in the same
+transaction that records the call (before any Redis work), and the answer is stored with the rest of
+its effects, so a repeat gets the original answer — from any node, with or without Redis.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from callcenter.domain.call_events import CallEvent, RouteRequest, clean_event, clean_route_request
+from callcenter.domain.calls import NoSuchCall
+from callcenter.domain.errors import Conflict
+from callcenter.domain.routing import RoutingPolicy
+from callcenter.services.call_effects import Effects, write_effects
+from callcenter.services.call_event_handler import CallEventHandler
+from callcenter.services.call_router import CallRouter
+from callcenter.services.call_stats import CallStats
+from callcenter.services.call_views import record_dict
+from callcenter.services.ports import Clock
+from callcenter.services.presence import PresenceService
+from callcenter.services.routing_events import RoutingEvents
+from callcenter.services.routing_failover import FailoverRoutingStore
+from callcenter.services.routing_ports import JsonDict, RoutingUnitOfWork, RoutingUowFactory
+
+P = TypeVar("P")
+REPEAT_WAIT_S = 3.0  # a repeat arriving while the original is processed waits this long for its answer
+REPEAT_POLL_S = 0.05
+TAKE_OVER_AFTER = timedelta(seconds=30)  # a claim without answer this old belongs to a process that died
+KEEP_REQUESTS = timedelta(days=2)
+
+
+class RequestInProgress(Conflict):
+    """The same request id is being processed right now; send it again in a moment (HTTP 409)."""
+
+    code = "request-in-progress"
+
+
+class CallLifecycle:
+    def __init__(self, uow: RoutingUowFactory, clock: Clock, store: FailoverRoutingStore, router: CallRouter,
+                 handler: CallEventHandler, presence: PresenceService, events: RoutingEvents,
+                 stats: CallStats, policy: RoutingPolicy, *,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._store = store
+        self._router = router
+        self._handler = handler
+        self._presence = presence
+        self._events = events
+        self._stats = stats
+        self._policy = policy
+        self._sleep = sleep
+
+    def route(self, req: RouteRequest) -> JsonDict:
+        """Decide where the call rings now (see the module docstring for the answers)."""
+        req = clean_route_request(req)
+        self._router.warm(req.from_number)
+        return self._once("route", req.request_id, req.call_id,
+                          lambda uow, now: self._router.prepare(uow, req, now),
+                          lambda record, now: self._router.route(req, record, now))
+
+    def handle_event(self, event: CallEvent) -> JsonDict:
+        """Take a call event into account once; a repeated event_id gets the first answer."""
+        event = clean_event(event)
+        return self._once("event", event.event_id, event.call_id,
+                          lambda uow, now: self._handler.prepare(uow, event, now),
+                          lambda prepared, now: self._handler.handle(event, prepared, now))
+
+    def record(self, call_id: str) -> JsonDict:
+        """Return the CRM record of a call with its legs, or raise NoSuchCall."""
+        with self._uow() as uow:
+            record = uow.call_records.get(str(call_id))
+            legs = uow.call_records.legs(str(call_id)) if record is not None else []
+        if record is None:
+            raise NoSuchCall(f"There is no call {call_id!r}.")
+        return record_dict(record, legs)
+
+    def waiting(self) -> list[JsonDict]:
+        """Return the callers in the queue, oldest first: call id, caller, language, since, waited, state."""
+        now = self._clock.now()
+        snapshot = self._store.snapshot(now - timedelta(seconds=self._policy.stale_after_s), now)
+        calls = sorted(snapshot.calls.values(), key=lambda c: (c.arrived, c.call_id))
+        return [{"call_id": c.call_id, "caller": c.caller, "language": c.language,
+                 "since": c.arrived.isoformat(),
+                 "waited_s": int((now - c.arrived).total_seconds()),
+                 "state": "ringing" if c.ringing_at(now) else "waiting", "round": c.round,
+                 "ringing": list(c.targets) if c.ringing_at(now) else []} for c in calls]
+
+    def routing_health(self) -> dict[str, Any]:
+        """Say whether routing runs on Redis, or on the database's last known presence (degraded)."""
+        return self._store.health()
+
+    def prune_requests(self) -> int:
+        """Forget the ids of requests answered long ago (repeats are only accepted for 300 s)."""
+        with self._uow() as uow:
+            removed = uow.cti_requests.prune(self._clock.now() - KEEP_REQUESTS)
+            uow.commit()
+        return removed
+
+    def _once(self, kind: str, key: str, call_id: str, prepare: Callable[[RoutingUnitOfWork, datetime], P],
+              process: Callable[[P, datetime], tuple[JsonDict, Effects]]) -> JsonDict:
+        now = self._clock.now()
+        with self._uow() as uow:
+            claim = uow.cti_requests.claim(kind, key, now)
+            mine = claim.new or self._stale_claim(uow, kind, key, claim.response, claim.received_at, now)
+            if mine:
+                prepared = prepare(uow, now)
+                uow.commit()
+        if not mine:
+            return claim.response if claim.response is not None else self._answer_of_repeat(kind, key)
+        try:
+            response, effects = process(prepared, now)
+        except BaseException:
+            self._release(kind, key)
+            raise
+        with self._uow() as uow:
+            write_effects(uow, call_id, effects, now)
+            uow.cti_requests.answer(kind, key, response)
+            uow.commit()
+        self._publish(call_id, effects)
+        return response
+
+    def _stale_claim(self, uow: RoutingUnitOfWork, kind: str, key: str, response: JsonDict | None,
+                     received_at: datetime | None, now: datetime) -> bool:
+        if response is not None or received_at is None or received_at > now - TAKE_OVER_AFTER:
+            return False
+        return uow.cti_requests.take_over(kind, key, now, now - TAKE_OVER_AFTER)
+
+    def _answer_of_repeat(self, kind: str, key: str) -> JsonDict:
+        for _ in range(int(REPEAT_WAIT_S / REPEAT_POLL_S)):
+            self._sleep(REPEAT_POLL_S)
+            with self._uow() as uow:
+                found = uow.cti_requests.find(kind, key)
+            if found is not None and found.response is not None:
+                return found.response
+        raise RequestInProgress(f"The {kind} {key!r} is being processed; send it again in a moment.")
+
+    def _release(self, kind: str, key: str) -> None:
+        with self._uow() as uow:
+            uow.cti_requests.release(kind, key)
+            uow.commit()
+
+    def _publish(self, call_id: str, effects: Effects) -> None:
+        self._presence.publish(effects.changes)
+        for agent_ids, payload in effects.pops:
+            self._events.screen_pop(agent_ids, payload)
+        if effects.answered is not None:
+            self._events.call_answered(effects.answered[0], call_id, effects.answered[1])
+        if effects.ended is not None:
+            self._events.call_ended(effects.ended[0], call_id, effects.ended[1], effects.ended[2])
+        for state in effects.wrap_ups:
+            self._presence.schedule_wrap_up_end(state)
+        if effects.queue_changed:
+            self._events.queue(self.waiting())
+        if effects.stats_changed:
+            self._events.call_stats(self._stats.today())
+

@@ -1,0 +1,215 @@
+"""Route requests: record the call, then ring its share of the free agents, make it wait, or announce.
+
+``prepare`` runs inside the request's first transaction: it records the call (before any Redis work,
+so the CRM has it whatever fails next) and decides what needs only the record and the calendar —
+closed, or busy once the maximum wait has passed. ``route`` then works on the shared state: the call
+enters (or stays in) the queue, the free agents are shared among the waiting callers (domain.routing)
+and its targets are reserved atomically; if another node took one of them first, it plans again.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from callcenter.domain import routing
+from callcenter.domain import routing_moves as moves
+from callcenter.domain.announcements import busy_text, closed_text
+from callcenter.domain.call_events import LegOutcome, RouteRequest
+from callcenter.domain.call_records import UNKNOWN, CallRecord, CallRouting, CallState, Leg, announced
+from callcenter.domain.calls import Direction
+from callcenter.domain.errors import Conflict, DomainError
+from callcenter.domain.presence import AgentState
+from callcenter.domain.routing import BUSY, CLOSED, Candidate, RoutingPolicy
+from callcenter.services.agents import AgentService
+from callcenter.services.call_effects import Effects
+from callcenter.services.caller_pops import CallerPops, contact_languages, exact_contact
+from callcenter.services.routing_ports import (
+    CallbackDesk,
+    JsonDict,
+    OpeningCalendar,
+    RoutingSettings,
+    RoutingStore,
+    RoutingUnitOfWork,
+    Snapshot,
+)
+
+log = logging.getLogger(__name__)
+
+PLAN_ATTEMPTS = 3  # another node reserving one of our targets first makes us plan again
+
+
+class CallOver(Conflict):
+    """The call was answered or ended already: there is nothing to route (HTTP 409)."""
+
+    code = "call-over"
+
+
+class CallRouter:
+    def __init__(self, store: RoutingStore, agents: AgentService, pops: CallerPops, calendar: OpeningCalendar,
+                 callbacks: CallbackDesk, policy: RoutingPolicy, settings: RoutingSettings) -> None:
+        self._store = store
+        self._agents = agents
+        self._pops = pops
+        self._calendar = calendar
+        self._callbacks = callbacks
+        self._policy = policy
+        self._settings = settings
+
+    def prepare(self, uow: RoutingUnitOfWork, req: RouteRequest, now: datetime) -> CallRecord:
+        """Record the call (or refresh its record) and decide closed or busy from the record alone."""
+        record = uow.call_records.get(req.call_id, for_update=True) or self._first_record(uow, req, now)
+        record = self._completed(record, req)
+        if record.answered_at is None and record.ended_at is None and record.announced is None:
+            record = self._overflow(record, now)
+        uow.call_records.save(record)
+        return record
+
+    def route(self, req: RouteRequest, record: CallRecord, now: datetime) -> tuple[JsonDict, Effects]:
+        """Decide what the caller hears now, reserving agents in the shared state."""
+        if record.answered_at is not None or record.ended_at is not None:
+            state = "over" if record.ended_at else "answered"
+            raise CallOver(f"The call {record.call_id!r} is already {state}.")
+        if record.announced == CLOSED:
+            return self._closed(record, now), Effects()
+        if record.announced == BUSY:
+            return self._busy(record, now)
+        return self._ring_or_wait(req, record, now)
+
+    def _first_record(self, uow: RoutingUnitOfWork, req: RouteRequest, now: datetime) -> CallRecord:
+        pop = self._pops.get(req.from_number)
+        record = CallRecord(req.call_id, req.from_number, req.to_number, Direction.INBOUND, now,
+                            contact_id=exact_contact(pop), language=self._language(pop, req.to_number),
+                            test=req.test, last_seen=now)
+        try:
+            return uow.call_records.add(record)
+        except Conflict:  # its newCall was recorded at the same moment
+            found = uow.call_records.get(req.call_id, for_update=True)
+            assert found is not None
+            return found
+
+    def _completed(self, record: CallRecord, req: RouteRequest) -> CallRecord:
+        """Fill in what a record first seen through an event lacks (numbers, language, contact)."""
+        if record.from_number == UNKNOWN:
+            record = replace(record, from_number=req.from_number, to_number=req.to_number)
+        if record.language is None:
+            pop = self._pops.get(record.from_number)
+            record = replace(record, language=self._language(pop, record.to_number),
+                             contact_id=record.contact_id or exact_contact(pop))
+        return replace(record, test=record.test or req.test)
+
+    def _overflow(self, record: CallRecord, now: datetime) -> CallRecord:
+        if not self._calendar.status(now).open:
+            return announced(record, CLOSED, out_of_hours=True)
+        if (now - record.started_at).total_seconds() >= self._policy.max_wait_s:
+            return announced(record, BUSY)
+        return replace(record, last_seen=now)
+
+    def _language(self, pop: JsonDict, dialled: str) -> str:
+        return routing.caller_language(contact_languages(pop), dialled, self._settings.service_numbers,
+                                       self._settings.default_language)
+
+    def _closed(self, record: CallRecord, now: datetime) -> JsonDict:
+        language = record.language or self._settings.default_language
+        next_open = self._calendar.status(now).next_open  # in the office's time zone
+        return {"action": "announce", "announcement": CLOSED, "language": language,
+                "next_open": next_open.isoformat() if next_open else None,
+                "write_address": self._settings.write_address,
+                "text": closed_text(language, next_open, self._settings.write_address)}
+
+    def _busy(self, record: CallRecord, now: datetime) -> tuple[JsonDict, Effects]:
+        effects = Effects(stats_changed=True)
+        applied = self._store.change(record.call_id, [],
+                                     lambda call, agents: moves.announce(call, agents, now), now)
+        effects.add(applied, queue_changed=True)
+        if applied.result:
+            effects.ended_legs.append((applied.result, LegOutcome.NO_ANSWER))
+        language = record.language or self._settings.default_language
+        callback = self._callback(record, language)
+        return {"action": "announce", "announcement": BUSY, "language": language, "callback": callback,
+                "write_address": self._settings.write_address,
+                "text": busy_text(language, self._settings.write_address, callback is not None)}, effects
+
+    def _callback(self, record: CallRecord, language: str) -> str | None:
+        try:
+            return self._callbacks.register_callback(record, language)
+        except DomainError as exc:  # e.g. a contact that cannot be called back: the call record stays
+            log.warning("missed call %s not turned into a callback: %s", record.call_id, exc.message)
+            return None
+
+    def _ring_or_wait(self, req: RouteRequest, record: CallRecord, now: datetime) -> tuple[JsonDict, Effects]:
+        effects = Effects()
+        fresh = replace(record.routing, state=CallState.NEW, targets=(), ring_until=None)
+        entered = self._store.change(record.call_id, [], lambda call, agents: moves.enter(
+            call, fresh, req.round, agents, now), now)
+        effects.add(entered, queue_changed=entered.result.joined or bool(entered.result.released))
+        if entered.result.released:
+            effects.ended_legs.append((entered.result.released, LegOutcome.NO_ANSWER))
+        if entered.result.over:
+            raise CallOver(f"The call {record.call_id!r} is already over.")
+        if entered.result.ringing:
+            call = entered.result.call
+            left = int(((call.ring_until or now) - now).total_seconds())
+            return self._ring(entered.result.ringing, max(1, left), call.round, record), effects
+        return self._plan_and_reserve(req, record, entered.result.call, effects, now)
+
+    def _plan_and_reserve(self, req: RouteRequest, record: CallRecord, call: CallRouting, effects: Effects,
+                          now: datetime) -> tuple[JsonDict, Effects]:
+        until = now + timedelta(seconds=self._policy.reservation_s())
+        retry = self._policy.retry_after_s
+        for _ in range(PLAN_ATTEMPTS):
+            decision = self._decide(call, self._store.snapshot(now - self._stale(), now), req.round, now)
+            if isinstance(decision, routing.Wait):
+                retry = decision.retry_after_s
+            if not isinstance(decision, routing.Ring):  # busy cannot come here: prepare() saw the wait first
+                break
+            targets = decision.targets
+            reserved = self._store.change(record.call_id, targets, functools.partial(
+                _reserve, targets=targets, round_=req.round, now=now, until=until), now)
+            if reserved.result:
+                effects.add(reserved, queue_changed=True)
+                effects.new_legs.extend(Leg(record.call_id, agent, req.round, now) for agent in targets)
+                effects.pops.append((targets, self._pop_payload(record, req.round)))
+                return self._ring(targets, decision.timeout_s, req.round, record), effects
+        return {"action": "wait", "retry_after_s": retry}, effects
+
+    def _decide(self, call: CallRouting, snap: Snapshot, round_: int, now: datetime) -> routing.Decision:
+        directory = self._agents.directory()
+        free = [Candidate(a, frozenset(directory[a].languages), s.effective(now).idle_since)
+                for a, s in snap.agents.items() if a in directory and s.is_free(now)]
+        default = self._settings.default_language
+        others = [routing.waiting(c.call_id, c.language or default, c.arrived, c.round, now, self._policy)
+                  for c in snap.calls.values() if c.call_id != call.call_id and not c.ringing_at(now)]
+        me = routing.waiting(call.call_id, call.language or default, call.arrived, round_, now, self._policy)
+        return routing.decide(me, others, free, round_, now, self._policy)
+
+    def _ring(self, targets: tuple[int, ...], timeout_s: int, round_: int, record: CallRecord) -> JsonDict:
+        directory = self._agents.directory()
+        shown = [{"agent": directory[a].username, "agent_id": a, "uri": directory[a].sip_uri,
+                  "ring_via": directory[a].ring_via.value} for a in targets if a in directory]
+        return {"action": "ring", "targets": shown, "timeout_s": timeout_s, "round": round_,
+                "language": record.language or self._settings.default_language}
+
+    def _pop_payload(self, record: CallRecord, round_: int) -> JsonDict:
+        return {"call_id": record.call_id, "from": record.from_number, "to": record.to_number,
+                "language": record.language or self._settings.default_language, "round": round_,
+                "lookup": self._pops.get(record.from_number)}
+
+    def warm(self, number: str) -> None:
+        """Look the caller up before the request's transaction opens (the lookup is kept for its rounds)."""
+        self._pops.get(number)
+
+    def pop_payload(self, record: CallRecord, round_: int) -> JsonDict:
+        """Return the screen-pop of a call for an agent rung by telephony itself (a ringing event)."""
+        return self._pop_payload(record, round_)
+
+    def _stale(self) -> timedelta:
+        return timedelta(seconds=self._policy.stale_after_s)
+
+
+def _reserve(call: CallRouting | None, agents: Mapping[int, AgentState], *, targets: tuple[int, ...],
+             round_: int, now: datetime, until: datetime) -> moves.Move[bool]:
+    return moves.reserve(call, agents, targets, round_, now, until)

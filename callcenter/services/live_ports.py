@@ -1,0 +1,26 @@
+"""The live-update port: what the call lifecycle and presence publish for panels (SSE).
+
+Shared contract between the publishers (call_lifecycle, presence) and the adapter in callcenter/live/
+(per-agent capped Redis streams read by the SSE endpoint, resumable by Last-Event-ID).
+
+Agent stream event kinds and their data:
+- "screen_pop":   {"call_id", "from", "to", "language", "round", "lookup": <screen_pop.lookup payload>}
+- "call_answered": {"call_id", "agent_id"}  (sent to every agent who was offered the call)
+- "call_ended":   {"call_id", "cause", "outcome"}
+- "presence":     {"agent_id", "status", "reason", "since"}
+Supervisor stream kinds: "agent_state", "queue", "call_stats" (snapshots, idempotent to apply).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class LivePublisher(Protocol):
+    def to_agent(self, agent_id: int, kind: str, data: dict[str, Any]) -> str | None:
+        """Append an event to the agent's stream; return its id, or None when Redis is down."""
+        ...
+
+    def to_supervisors(self, kind: str, data: dict[str, Any]) -> str | None:
+        """Append an event to the supervisors' stream; return its id, or None when Redis is down."""
+        ...

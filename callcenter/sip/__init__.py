@@ -1,0 +1,1 @@
+"""The SIP side we run: Kamailio config and supervision, the pyVoIP announcement endpoint and probe."""

@@ -1,0 +1,84 @@
+"""The web process: gunicorn with threaded workers, so that server-sent-event streams can stay open.
+
+gunicorn's ``gthread`` worker serves each connection on a thread of a pool: an open live panel holds
+one thread, not a whole process, and the worker keeps notifying the arbiter while streams run, so
+long responses are not mistaken for a hung worker. The app factory runs inside each forked worker
+(no preload): every worker builds its own engine and Redis client, none is shared across fork.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
+
+GRACEFUL_TIMEOUT_S = 10  # requests in flight get this long after SIGTERM; open streams are then cut
+
+
+class WebServer:
+    def __init__(self, app_factory: Callable[[], Any], host: str, port: int, threads: int, workers: int,
+                 *, log_level: str = "info") -> None:
+        self._app = _GunicornApp(app_factory, {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "worker_class": "gthread",
+            "threads": threads,
+            "graceful_timeout": GRACEFUL_TIMEOUT_S,
+            "timeout": 30,
+            "keepalive": 5,
+            "loglevel": log_level.lower(),
+            "accesslog": None,
+            "errorlog": "-",
+            # gunicorn >= 25 opens a control socket in ~/.gunicorn by default, shared by every server
+            # of the user: several callcenters (or test runs) would fight over it.
+            "control_socket_disable": True,
+            "worker_exit": _close_services,
+        })
+        self._arbiter: Arbiter | None = None
+        self._stopped = False
+
+    def run(self) -> None:
+        """Serve until stop() or SIGTERM (graceful) / SIGINT (quick)."""
+        # The arbiter installs its own signal handlers (TERM: graceful stop, INT/QUIT: quick stop),
+        # replacing the CLI's; stop() queues the same request they would.
+        self._arbiter = Arbiter(self._app)
+        if self._stopped:  # stopped before the arbiter existed to take the request
+            return
+        try:
+            self._arbiter.run()
+        except SystemExit as exc:  # the arbiter always leaves by sys.exit()
+            if exc.code not in (0, None):
+                raise
+
+    def stop(self) -> None:
+        """Stop accepting connections, let requests in flight finish (up to the graceful timeout)."""
+        self._stopped = True
+        if self._arbiter is not None:
+            self._arbiter.signal(signal.SIGTERM, None)
+
+
+class _GunicornApp(BaseApplication):  # type: ignore[misc]
+    def __init__(self, app_factory: Callable[[], Any], options: dict[str, Any]) -> None:
+        self._factory = app_factory
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return self._factory()  # called in each worker after fork
+
+
+def _close_services(server: Any, worker: Any) -> None:
+    """Release the exiting worker's database pool and Redis connections."""
+    from callcenter.web.app import EXTENSION
+
+    app = getattr(worker, "wsgi", None)
+    services = getattr(app, "extensions", {}).get(EXTENSION)
+    if services is not None:
+        services.close()

@@ -1,0 +1,1 @@
+"""Recordings: consent gate, intake, pydub/ffmpeg pipeline, encrypted store, retention, access ledger."""

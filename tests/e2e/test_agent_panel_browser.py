@@ -1,0 +1,158 @@
+"""The agent panel and the supervision page in Debian's Chromium, driven through the signed CTI API.
+
+Login, available, a call pops the caller's history, the agent links the call to a question and transfers
+it, the call ends in wrap-up, the agent is available again; the supervisor sees it all; axe-core finds
+nothing on any page. One browser context per person (the agent, the supervisor).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from callcenter.domain.questions import Status
+from tests.e2e import panel_site
+from tests.e2e.panel_site import CALLER, SERVICE_NUMBER, Site, axe_violations, log_in, shot, staff_context
+
+pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.slow]
+site, browser = panel_site.site, panel_site.browser  # fixtures
+
+
+def event(site: Site, kind: str, call_id: str, **fields: str) -> dict[str, object]:
+    return site.cti().event({"event_id": uuid.uuid4().hex, "event": kind, "call_id": call_id, **fields})
+
+
+def presence_of(page: Page, status: str) -> None:
+    expect(page.locator("#presence-status")).to_have_attribute("data-status", status)
+
+
+def agent_row(board: Page) -> object:
+    return board.locator("#agents-rows tr", has_text="Anna Lambert")
+
+
+def test_a_call_pops_the_history_then_is_linked_transferred_and_wrapped_up(browser: Browser,
+                                                                           site: Site) -> None:
+    agent_context, board_context = staff_context(browser), staff_context(browser)
+    panel, board = agent_context.new_page(), board_context.new_page()
+    board.goto(f"{site.url}/login")
+    assert axe_violations(board) == []
+    log_in(board, site, "sam")
+    expect(board.locator("#live-state")).to_have_attribute("data-state", "open")
+    assert board.locator("html").get_attribute("lang") == "nl"
+
+    log_in(panel, site, "anna")
+    expect(panel.locator("#live-state")).to_have_attribute("data-state", "open")
+    assert axe_violations(panel) == []
+    panel.focus("#presence-form button[value=available]")
+    panel.keyboard.press("Enter")  # keyboard operable
+    presence_of(panel, "available")
+    expect(agent_row(board).locator(".status-cell")).to_have_attribute("data-status", "available")
+
+    call_id = f"e2e-{uuid.uuid4().hex[:8]}"
+    event(site, "newCall", call_id, **{"from": CALLER, "to": SERVICE_NUMBER})
+    decision = site.cti().route(call_id, uuid.uuid4().hex, CALLER, SERVICE_NUMBER)
+    assert decision["action"] == "ring" and [t["agent"] for t in decision["targets"]] == ["anna"]
+
+    callers = panel.locator("#callers")
+    expect(callers).to_contain_text(site.open_question, timeout=2_000)
+    expect(panel.locator("#announcer")).to_have_text("Appel entrant : Anne Peeters")
+    expect(panel.locator("#call-state")).to_have_attribute("data-phase", "ringing")
+    overdue = callers.locator("tr", has_text=site.overdue_question).locator(".deadline")
+    expect(overdue).to_have_class(re.compile("deadline--overdue"))
+    expect(overdue).to_contain_text("En retard")  # said in words, not only in red
+    expect(callers.locator("tr", has_text=site.open_question)).to_contain_text("Encore 2 jours ouvrables")
+    expect(board.locator("#waiting-rows")).to_contain_text("0471 12 34 56")
+
+    event(site, "ringing", call_id, agent="anna")
+    event(site, "answer", call_id, agent="anna")
+    expect(panel.locator("#call-state")).to_have_attribute("data-phase", "on_call")
+    presence_of(panel, "on_call")
+    expect(agent_row(board).locator(".status-cell")).to_have_attribute("data-status", "on_call")
+    assert axe_violations(panel) == []
+    shot(panel, "pop-on-call")
+
+    row = callers.locator("tr", has_text=site.open_question)
+    row.get_by_role("button", name=f"Lier cet appel {site.open_question}").click()
+    expect(panel.locator("#action-result")).to_contain_text("lié")
+    row.get_by_role("button", name=f"Traiter {site.open_question}").click()
+    expect(panel.locator("#tools-title")).to_have_text(f"Question {site.open_question}")
+    expect(panel.locator("#transfer-expert option")).to_have_text(["Erik Claes (disponible maintenant)"])
+    panel.fill("#transfer-note", "Cas d'étudiant, à vérifier")
+    panel.get_by_role("button", name="Transférer à l'expert").click()
+    expect(panel.locator("#action-result")).to_contain_text("transférée")
+    expect(callers.locator("tr", has_text=site.open_question)).to_contain_text("Transférée")
+
+    event(site, "hangup", call_id, cause="normalClearing")
+    expect(panel.locator("#call-state")).to_have_attribute("data-phase", "ended")
+    presence_of(panel, "wrap_up")
+    expect(agent_row(board).locator(".status-cell")).to_have_attribute("data-status", "wrap_up")
+    expect(board.locator("#figure-answered")).to_have_text("1")
+    expect(board.locator("#figure-in-time")).to_have_text(re.compile(r"^100\s?%$"))
+    assert axe_violations(board) == []
+    shot(board, "supervision")
+
+    panel.click("#presence-form button[value=available]")
+    presence_of(panel, "available")
+    expect(agent_row(board).locator(".status-cell")).to_have_attribute("data-status", "available")
+
+    question = site.services.questions.get(site.open_question)
+    assert (question.status, question.owner_user_id) == (Status.TRANSFERRED, site.expert_id)
+    assert site.services.calls.get(call_id).question_registration_number == site.open_question
+    agent_context.close()
+    board_context.close()
+
+
+def test_a_pop_published_while_the_panel_was_away_is_shown_on_return(browser: Browser, site: Site) -> None:
+    context = staff_context(browser)
+    panel = context.new_page()
+    log_in(panel, site, "anna")
+    expect(panel.locator("#live-state")).to_have_attribute("data-state", "open")
+    panel.click("#presence-form button[value=available]")
+    presence_of(panel, "available")
+    panel.goto("about:blank")  # the panel is closed for a moment (a reload, a network cut)
+
+    call_id = f"e2e-{uuid.uuid4().hex[:8]}"
+    event(site, "newCall", call_id, **{"from": CALLER, "to": SERVICE_NUMBER})
+    assert site.cti().route(call_id, uuid.uuid4().hex, CALLER, SERVICE_NUMBER)["action"] == "ring"
+
+    panel.goto(f"{site.url}/agent")  # the same tab: the panel resumes its stream after the last event it saw
+    expect(panel.locator("#callers")).to_contain_text(site.open_question)
+    expect(panel.locator("#call-state")).to_have_attribute("data-phase", "ringing")
+    event(site, "hangup", call_id, cause="cancel")
+    expect(panel.locator("#call-state")).to_have_attribute("data-phase", "gone")
+    panel.click("#dismiss-call")
+    expect(panel.locator("#call-empty")).to_be_visible()
+    context.close()
+
+
+def test_an_unknown_caller_is_registered_with_their_question_from_the_pop(browser: Browser,
+                                                                          site: Site) -> None:
+    context = staff_context(browser)
+    panel = context.new_page()
+    log_in(panel, site, "anna")
+    expect(panel.locator("#live-state")).to_have_attribute("data-state", "open")
+    panel.click("#presence-form button[value=available]")
+    presence_of(panel, "available")
+
+    call_id, stranger = f"e2e-{uuid.uuid4().hex[:8]}", "+32478556677"
+    event(site, "newCall", call_id, **{"from": stranger, "to": SERVICE_NUMBER})
+    assert site.cti().route(call_id, uuid.uuid4().hex, stranger, SERVICE_NUMBER)["action"] == "ring"
+    expect(panel.locator("#announcer")).to_have_text("Appel entrant : Numéro inconnu")
+    expect(panel.locator("#callers")).to_contain_text("Numéro inconnu")
+    expect(panel.locator("#nq-new-caller")).to_be_visible()  # nobody to choose: a new caller it is
+    panel.fill("#nq-name", "Luc Martin")
+    panel.select_option("#nq-topic", "ris")
+    panel.fill("#nq-subject", "Première demande")
+    panel.get_by_role("button", name="Enregistrer la question").click()
+    expect(panel.locator("#action-result")).to_contain_text("enregistrée et liée à cet appel")
+    expect(panel.locator("#callers")).to_contain_text("Luc Martin")
+    number = site.services.calls.get(call_id).question_registration_number
+    assert number is not None
+    expect(panel.locator("#tools-title")).to_have_text(f"Question {number}")
+    assert axe_violations(panel) == []
+    shot(panel, "new-caller")
+    event(site, "hangup", call_id, cause="cancel")
+    context.close()

@@ -1,0 +1,38 @@
+"""The screen-pop of a number shared by more people than a panel shows: bounded, and says so."""
+
+from __future__ import annotations
+
+from callcenter.bootstrap import Services
+from callcenter.services.contacts import ContactIn
+from callcenter.services.screen_pop import MAX_CONTACTS
+from tests.integration.crm_support import crm_services  # noqa: F401
+
+SWITCHBOARD = "04 220 60 00"
+
+
+def _officers(crm: Services, count: int, *, give_switchboard: bool) -> list[tuple[int, str]]:
+    """Create officers of a new CPAS, named so that creation order is the reverse of name order."""
+    org = crm.contacts.create_organisation("CPAS de Liège", SWITCHBOARD)
+    made = [crm.contacts.create(ContactIn(f"Officer {n:02d}",
+                                          [SWITCHBOARD if give_switchboard else f"04 220 61 {n:02d}"],
+                                          None, "fr", org.id))
+            for n in reversed(range(count))]
+    return [(c.id, c.name) for c in made]
+
+
+def test_a_switchboard_many_officers_gave_shows_some_of_the_oldest_by_name(crm: Services) -> None:
+    officers = _officers(crm, MAX_CONTACTS + 5, give_switchboard=True)
+    pop = crm.screen_pop.lookup(SWITCHBOARD)
+    shown = [c["name"] for c in pop["contacts"]]
+    # Chosen among the oldest contacts who gave the number (one more is read to know there are more).
+    oldest = {name for _, name in sorted(officers)[:MAX_CONTACTS + 1]}
+    assert len(shown) == MAX_CONTACTS and set(shown) <= oldest and shown == sorted(shown)
+    assert pop["more_contacts"] is True and [o["name"] for o in pop["organisations"]] == ["CPAS de Liège"]
+    assert {c["match"] for c in pop["contacts"]} == {"possible"}
+
+
+def test_a_switchboard_nobody_gave_shows_the_organisations_first_members_by_name(crm: Services) -> None:
+    _officers(crm, MAX_CONTACTS + 5, give_switchboard=False)
+    pop = crm.screen_pop.lookup(SWITCHBOARD)
+    assert [c["name"] for c in pop["contacts"]] == [f"Officer {n:02d}" for n in range(MAX_CONTACTS)]
+    assert pop["more_contacts"] is True

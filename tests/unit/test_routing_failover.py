@@ -1,0 +1,91 @@
+"""Redis first, the database while Redis is down, Redis refilled once it answers (hand-written fakes)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from callcenter.domain.call_records import CallRouting
+from callcenter.domain.presence import AgentState, PresenceStatus
+from callcenter.services.clock import FixedClock
+from callcenter.services.routing_failover import FailoverRoutingStore
+from callcenter.services.routing_ports import Applied, RoutingStateUnavailable, Snapshot
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+MARIE = AgentState(7, PresenceStatus.AVAILABLE, NOW)
+
+
+class FakeStore:
+    """A routing store that answers from a dict, or raises while ``down``."""
+
+    def __init__(self, name: str, seeded: bool = True) -> None:
+        self.name = name
+        self.down = False
+        self.seeded = seeded
+        self.restored: list[tuple[list[AgentState], list[CallRouting], bool]] = []
+
+    def _check(self) -> None:
+        if self.down:
+            raise RoutingStateUnavailable("ConnectionError: refused")
+
+    def snapshot(self, stale_before: datetime, now: datetime) -> Snapshot:
+        self._check()
+        return Snapshot({}, {}, self.seeded)
+
+    def agents(self, agent_ids: Sequence[int] | None, now: datetime) -> dict[int, AgentState]:
+        self._check()
+        return {}
+
+    def change(self, call_id: str | None, agent_ids: Iterable[int], fn: Any, now: datetime) -> Applied[Any]:
+        self._check()
+        return Applied(None, {}, {}, self.name)
+
+    def ping(self) -> None:
+        self._check()
+
+    def restore(self, agents: Sequence[AgentState], calls: Sequence[CallRouting], *, overwrite: bool) -> None:
+        self._check()
+        self.restored.append((list(agents), list(calls), overwrite))
+        self.seeded = True
+
+    def changed_since(self, at: datetime,
+                      stale_before: datetime) -> tuple[list[AgentState], list[CallRouting]]:
+        return [MARIE], []
+
+
+class Ticks:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_while_redis_is_down_the_database_decides_and_redis_is_refilled_when_back() -> None:
+    redis, database, ticks = FakeStore("redis"), FakeStore("database"), Ticks()
+    store = FailoverRoutingStore(redis, database, FixedClock(NOW), retry_s=5, monotonic=ticks)  # type: ignore[arg-type]
+    assert store.change("c1", [], None, NOW).result == "redis"
+    redis.down = True
+    assert store.change("c1", [], None, NOW).result == "database"
+    health = store.health()
+    assert (health["ok"], health["mode"], health["degraded_since"]) == (False, "database", NOW.isoformat())
+    redis.down = False
+    assert store.change("c1", [], None, NOW).result == "database"  # not tried again before retry_s
+    ticks.now = 6
+    assert store.change("c1", [], None, NOW).result == "redis"
+    assert redis.restored == [([MARIE], [], True)]  # decided while Redis was down: newer
+    assert store.health() == {"ok": True, "mode": "redis"}
+
+
+def test_a_redis_that_lost_its_state_is_filled_from_the_database() -> None:
+    redis = FakeStore("redis", seeded=False)
+    store = FailoverRoutingStore(redis, FakeStore("database"), FixedClock(NOW))  # type: ignore[arg-type]
+    assert store.snapshot(NOW, NOW).seeded
+    assert redis.restored == [([MARIE], [], False)]  # only where Redis has nothing
+
+
+def test_a_process_without_redis_runs_on_the_database() -> None:
+    store = FailoverRoutingStore(None, FakeStore("database"), FixedClock(NOW))  # type: ignore[arg-type]
+    assert store.change(None, [], None, NOW).result == "database"
+    assert store.health()["mode"] == "database"

@@ -217,17 +217,10 @@ def run(args: argparse.Namespace) -> None:
     admin = create_engine(args.url, isolation_level="AUTOCOMMIT")
     url = schema_url(args.url)
     try:
-        if not args.reuse:
-            seed_schema(admin, url, args.scale, population, args.seed)
+        if args.reuse:
+            _migrate_kept(admin, url)
         else:
-            with admin.connect() as conn:
-                found = conn.execute(text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :s"),
-                                     {"s": SCHEMA}).first()
-            if found is None:
-                raise SystemExit(f"--reuse: there is no schema {SCHEMA}; run once with --keep first")
-            engine = make_engine(url)
-            migrate.upgrade(engine)  # index revisions added since the schema was kept
-            engine.dispose()
+            seed_schema(admin, url, args.scale, population, args.seed)
         with tempfile.TemporaryDirectory() as data_dir:
             env = {"CALLCENTER_DATA_DIR": data_dir, "CALLCENTER_DATABASE_URL": url,
                    "CALLCENTER_SECRET_KEY": "bench"}
@@ -241,6 +234,20 @@ def run(args: argparse.Namespace) -> None:
             with admin.connect() as conn:
                 conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
         admin.dispose()
+
+
+def _migrate_kept(admin: Engine, url: str) -> None:
+    """Check the kept schema is there and apply the revisions added since (new indexes)."""
+    with admin.connect() as conn:
+        found = conn.execute(text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :s"),
+                             {"s": SCHEMA}).first()
+    if found is None:
+        raise SystemExit(f"--reuse: there is no schema {SCHEMA}; run once with --keep first")
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
 
 
 def _time(services: Services, population: seed.Population, args: argparse.Namespace) -> None:

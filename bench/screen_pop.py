@@ -1,134 +1,174 @@
-"""Print screen-pop lookup latency on PostgreSQL at the target volume (p99 target: 5 ms).
+"""Print screen-pop latency to the agents' pages (p95 ≤ 250 ms) and route decision latency (p99 ≤ 10 ms).
 
-Builds a throw-away schema with 200,000 contacts (10% officers of 600 CPAS with a switchboard, one
-number in 500 shared by two contacts), 1,000,000 questions (one in seven open) and 2,000,000 calls, then
-times lookups of random known numbers, shared numbers, switchboards and unknown numbers through the real
-service, read-only unit of work and calendar, as wired.
-Run from the repository root: python -m bench.screen_pop [--n 3000]
+A front office of its own (bench.front_office: a PostgreSQL schema, a Redis server, ``--agents`` French-
+speaking agents and as many callers as calls, each with an open question) served by `callcenter web`
+(gunicorn, gthread) on loopback, with wrap-up 0 s so that every agent is free again after each call.
+
+1. Route decisions: ``--decisions`` calls routed, answered and hung up one after the other, first through
+   the service in-process, then as signed ``POST /cti/v1/route`` to the server; p50/p95/p99 of the
+   route (the answer events and hang-ups, and the work left for after each answer, are printed too).
+2. Screen-pops: every agent logged in to the panel in Chromium, one browser context (and one live
+   stream) each, available. For each of ``--calls`` calls, the time from sending the route request that
+   rings the agents to the caller's registration number being in each rung agent's page DOM.
+
+Run from the repository root: python -m bench.screen_pop [--agents 50] [--calls 30] [--decisions 300]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import random
-import statistics
+import signal
+import sys
+import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import create_engine, text
+from bench import route_decisions as decisions
+from bench.agent_pages import AgentPage, chromium, open_panel, visible_pages
+from bench.front_office import (
+    DEFAULT_PG_URL,
+    SERVICE_NUMBER,
+    Caller,
+    Office,
+    bench_services,
+    load_line,
+    office_env,
+    office_settings,
+    private_redis,
+    private_schema,
+    seed,
+    summary,
+)
 
-from callcenter.calendar_files import build_calendar_service
-from callcenter.crm_wiring import OfficeWorkingCalendar, autocommit_uow
-from callcenter.db import migrate
-from callcenter.db.engine import make_engine
-from callcenter.domain.calendar import office_zone
-from callcenter.services.clock import FixedClock
-from callcenter.services.screen_pop import ScreenPopService
-from callcenter.settings import load_settings
-
-PG_URL = os.environ.get("CALLCENTER_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-CONTACTS, ORGS, QUESTIONS, CALLS = 200_000, 600, 1_000_000, 2_000_000
-
-FILL = [
-    f"""INSERT INTO organisations (id, name, switchboard, created_at)
-        SELECT i, 'CPAS ' || i, '+3281' || lpad(i::text, 6, '0'), now() FROM generate_series(1, {ORGS}) i""",
-    f"""INSERT INTO contacts (id, name, email, language, organisation_id, created_at, updated_at)
-        SELECT i, 'Contact ' || i, 'c' || i || '@example.org', (ARRAY['fr','nl','de','en'])[1 + i % 4],
-               CASE WHEN i % 10 = 0 THEN 1 + i % {ORGS} END, now(), now()
-        FROM generate_series(1, {CONTACTS}) i""",
-    # One number in 500 is also given by the next contact: a shared home number.
-    f"""INSERT INTO contact_phones (contact_id, e164, position)
-        SELECT i, '+32470' || lpad((i - CASE WHEN i % 500 = 1 THEN 1 ELSE 0 END)::text, 6, '0'), 0
-        FROM generate_series(1, {CONTACTS}) i""",
-    f"""INSERT INTO questions (registration_number, contact_id, type, channel, reply_channel, subject,
-            received_at, status, track, due_at, faq_needed)
-        SELECT '2026-' || lpad(i::text, 12, '0'), 1 + i % {CONTACTS}, 'question', 'phone', 'phone', 'Sujet',
-               now() - (i % 400) * interval '1 day',
-               CASE WHEN i % 7 = 0 THEN (ARRAY['registered','in_progress','transferred','delayed'])[1 + i % 4]
-                    ELSE 'closed' END,
-               'standard', now() - (i % 400) * interval '1 day' + interval '2 days', false
-        FROM generate_series(1, {QUESTIONS}) i""",
-    f"""INSERT INTO calls (call_id, contact_id, from_number, to_number, direction, started_at, ended_at,
-                           outcome)
-        SELECT 'call-' || i, 1 + i % {CONTACTS}, '+32470000000', '+3225088586', 'inbound',
-               now() - i * interval '13 seconds', now() - i * interval '13 seconds' + interval '3 minutes',
-               'answered'
-        FROM generate_series(1, {CALLS}) i""",
-    "ANALYZE",
-]
-
-
-def build_schema(url: str) -> None:
-    """Migrate and fill the schema, printing how long it took."""
-    started = time.perf_counter()
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    with engine.begin() as conn:
-        for statement in FILL:
-            conn.execute(text(statement))
-    engine.dispose()
-    print(f"filled in {time.perf_counter() - started:.0f} s: {CONTACTS} contacts, {QUESTIONS} questions, "
-          f"{CALLS} calls")
-
-
-def numbers(n: int, seed: int = 26) -> list[tuple[str, str]]:
-    """Return n (kind, number) lookups: mostly known numbers, some shared, switchboards and unknown."""
-    rng = random.Random(seed)
-    picks: list[tuple[str, str]] = []
-    for _ in range(n):
-        roll = rng.random()
-        if roll < 0.70:
-            picks.append(("known", f"0470 {rng.randrange(2, CONTACTS):06d}"))
-        elif roll < 0.80:
-            picks.append(("shared", f"0470 {500 * rng.randrange(1, CONTACTS // 500):06d}"))
-        elif roll < 0.90:
-            picks.append(("switchboard", f"081 {rng.randrange(1, ORGS):06d}"))
-        else:
-            picks.append(("unknown", f"0478 {rng.randrange(10**6):06d}"))
-    return picks
-
-
-def run(url: str, n: int) -> None:
-    settings = load_settings({"CALLCENTER_DATA_DIR": "/tmp/callcenter-bench"})
-    clock = FixedClock(NOW)
-    engine = make_engine(url)
-    calendar = OfficeWorkingCalendar(build_calendar_service(settings, clock))
-    pop = ScreenPopService(autocommit_uow(engine), clock, calendar, office_zone("Europe/Brussels"))
-    lookups = numbers(n)
-    for _, number in lookups[:200]:  # warm the pool, the caches and the statement cache
-        pop.lookup(number)
-    timings: dict[str, list[float]] = {}
-    for kind, number in lookups:
-        started = time.perf_counter()
-        pop.lookup(number)
-        timings.setdefault(kind, []).append((time.perf_counter() - started) * 1000)
-    engine.dispose()
-    every = sorted(t for ts in timings.values() for t in ts)
-    for kind, ts in sorted(timings.items()) + [("all", every)]:
-        ts.sort()
-        print(f"{kind:12s} n={len(ts):5d}  p50 {statistics.median(ts):6.2f} ms  "
-              f"p99 {ts[int(len(ts) * 0.99) - 1]:6.2f} ms  max {ts[-1]:6.2f} ms")
+POP_TIMEOUT_S = 10.0
+Timings = dict[str, list[float]]
+LABELS = {
+    "pop": "POST route → number in the DOM",
+    "last": "… in the call's last page",
+    "published": "  part: route → pop in Redis",
+    "delivered": "  part: Redis → page's stream",
+    "rendered": "  part: stream → number in DOM",
+    "route": "POST route answered (meanwhile)",
+}
 
 
 def main() -> None:
+    # Stopped by SIGTERM (a timeout): leave through the cleanups (web process, Redis, schema, browser).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=3000, help="lookups to time")
+    parser.add_argument("--agents", type=int, default=50, help="agents connected (one browser context each)")
+    parser.add_argument("--calls", type=int, default=30, help="calls whose screen-pops are timed (≤ 500)")
+    parser.add_argument("--decisions", type=int, default=300, help="route decisions timed per way (≤ 5000)")
+    parser.add_argument("--gap", type=float, default=0.5, help="seconds between two calls timed to the pages")
+    parser.add_argument("--pace", type=float, default=0.05,
+                        help="seconds between two calls whose route decisions are timed through the server")
+    parser.add_argument("--only", choices=["pop", "route"], help="run one of the two measurements")
+    parser.add_argument("--url", default=DEFAULT_PG_URL, help="PostgreSQL URL (SQLAlchemy, psycopg 3)")
     args = parser.parse_args()
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    args.calls, args.decisions = min(args.calls, 500), min(args.decisions, 5000)  # bounded in time
+    print(load_line("at the start"))
+    with private_redis() as redis_url, private_schema(args.url) as db_url, \
+            tempfile.TemporaryDirectory(prefix="bench-screen-pop-") as data_dir:
+        env = office_env(Path(data_dir) / "var", db_url, redis_url, wrap_up_s="0",
+                         web_threads=str(args.agents + 32))
+        run(args, env, Path(data_dir))
+    print(load_line("at the end"))
+
+
+def run(args: argparse.Namespace, env: dict[str, str], data_dir: Path) -> None:
+    services = bench_services(office_settings(env))
     try:
-        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-        build_schema(url)
-        run(url, args.n)
+        started = time.perf_counter()
+        warmup = 30
+        routed = 2 * (args.decisions + warmup) if args.only != "pop" else 0
+        popped = args.calls + 1 if args.only != "route" else 0
+        office = seed(services, env, args.agents, routed + popped)
+        print(f"seeded {args.agents} agents and {len(office.callers)} callers with an open question "
+              f"in {time.perf_counter() - started:.0f} s")
+        with decisions.web_process(env, data_dir / "web.log") as url:
+            if args.only != "pop":
+                route_phase(services, office, url, args.decisions, warmup, args.pace)
+            if args.only != "route":
+                pop_phase(office, url, office.callers[-(args.calls + 1):], args.gap)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        services.close()
+
+
+def route_phase(services: Any, office: Office, url: str, n: int, warmup: int, pace_s: float) -> None:
+    """Time route decisions in-process, then through the server, each on callers of their own."""
+    decisions.make_available(services, office)
+    agents = len(office.agents)
+    local = decisions.measure(decisions.in_process(services), office.callers[:warmup + n], warmup)
+    decisions.report(f"\nRoute decisions in-process ({n} calls, {agents} agents available, ring-all):", local)
+    client = decisions.SignedClient(url)
+    try:
+        served = decisions.measure(client, office.callers[warmup + n:2 * (warmup + n)], warmup, pace_s)
+    finally:
+        client.close()
+    decisions.report(f"\nRoute decisions through `callcenter web` ({n} signed POST /cti/v1/route on a "
+                     f"keep-alive connection, {pace_s * 1000:.0f} ms between a call's hang-up and the next):",
+                     served)
+
+
+def pop_phase(office: Office, url: str, callers: list[Caller], gap: float) -> None:
+    """Open every agent's panel, then time each call's screen-pop to every page it rings."""
+    with chromium() as browser:
+        started = time.perf_counter()
+        pages = {username: open_panel(browser, url, username) for _, username in office.agents}
+        print(f"\n{len(pages)} panels open and available in {time.perf_counter() - started:.0f} s "
+              f"({visible_pages(list(pages.values()))} visible); page clocks within "
+              f"{max(abs(p.offset_ms) for p in pages.values()):.1f} ms of ours "
+              f"(± {max(p.offset_error_ms for p in pages.values()):.1f} ms)")
+        client = decisions.SignedClient(url)
+        try:
+            _pop_one(client, pages, callers[0], {})  # untimed: the first pop of each page warms it up
+            timings: Timings = {}
+            for caller in callers[1:]:
+                time.sleep(gap)
+                _pop_one(client, pages, caller, timings)
+        finally:
+            client.close()
+    print(f"\nScreen-pops to the agents' pages ({len(callers) - 1} calls ringing every agent, "
+          f"{len(timings.get('pop', []))} pops):")
+    for name, label in LABELS.items():
+        print("  " + summary(label, timings.get(name, [])))
+
+
+def _pop_one(client: decisions.SignedClient, pages: dict[str, AgentPage], caller: Caller,
+             timings: Timings) -> None:
+    """Ring a call and time its pops in every page rung, then answer and end it."""
+    call_id = f"pop-{uuid.uuid4().hex[:12]}"
+    sent = time.time() * 1000
+    decision, _ = client("route", {"call_id": call_id, "request_id": f"r-{call_id}", "from": caller.number,
+                                   "to": SERVICE_NUMBER, "round": 1})
+    timings.setdefault("route", []).append(time.time() * 1000 - sent)
+    if decision.get("action") != "ring":
+        raise SystemExit(f"call {call_id} was not rung: {decision}")
+    rung = [t["agent"] for t in decision["targets"]]
+    seen = {agent: pages[agent].seen_at(caller.registration_number, POP_TIMEOUT_S) for agent in rung}
+    missing = [agent for agent, at in seen.items() if at is None]
+    if missing:
+        raise SystemExit(f"no pop of {caller.registration_number} within {POP_TIMEOUT_S:.0f} s for {missing}")
+    for agent, at in seen.items():
+        assert at is not None
+        timings.setdefault("pop", []).append(at - sent)
+        _split(timings, sent, pages[agent].pop_after(sent), at)
+    timings.setdefault("last", []).append(max(at for at in seen.values() if at is not None) - sent)
+    client("events", {"event_id": f"a-{call_id}", "event": "answer", "call_id": call_id, "agent": rung[0]})
+    client("events", {"event_id": f"h-{call_id}", "event": "hangup", "call_id": call_id,
+                      "cause": "normalClearing"})
+
+
+def _split(timings: Timings, sent: float, pop: tuple[float, float] | None, seen: float) -> None:
+    """Add the three parts of one pop's latency: until Redis took it, its delivery, the page's work."""
+    if pop is None:
+        return
+    published, arrived = pop
+    for name, ms in (("published", published - sent), ("delivered", arrived - published),
+                     ("rendered", seen - arrived)):
+        timings.setdefault(name, []).append(ms)
 
 
 if __name__ == "__main__":

@@ -11,16 +11,17 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 _PR_SET_PDEATHSIG = 1
 
 
-def spawn(argv: Sequence[str], env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """Start ``argv`` in its own session, to be sent SIGTERM by the kernel if this process dies."""
+def spawn(argv: Sequence[str], env: Mapping[str, str] | None = None, **popen: Any) -> subprocess.Popen[bytes]:
+    """Start ``argv`` in its own session, to be sent SIGTERM by the kernel if this process (thread) dies."""
     # Own session: a Ctrl-C in the terminal reaches only the supervisor, which then stops each child
     # once, in order (a worker hit twice by SIGINT+SIGTERM would drop to a cold shutdown).
     return subprocess.Popen(list(argv), env=dict(env) if env is not None else None, stdin=subprocess.DEVNULL,
-                            start_new_session=True, preexec_fn=_die_with_parent_hook())
+                            start_new_session=True, preexec_fn=_die_with_parent_hook(), **popen)
 
 
 def _die_with_parent_hook() -> Callable[[], None] | None:

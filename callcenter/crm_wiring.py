@@ -19,6 +19,7 @@ from callcenter.services.contacts import ContactService
 from callcenter.services.questions import QuestionService
 from callcenter.services.screen_pop import ScreenPopService
 from callcenter.services.topics import TopicService
+from callcenter.webhook_wiring import outbound_events
 
 
 class OfficeWorkingCalendar:
@@ -59,7 +60,8 @@ def build_calls(s: Any) -> CallService:
 
 def build_questions(s: Any) -> QuestionService:
     return QuestionService(s.uow, s.clock, OfficeWorkingCalendar(s.calendar),
-                           CoordinatorFromUsers(s.identity), office_zone(s.settings.timezone))
+                           CoordinatorFromUsers(s.identity), office_zone(s.settings.timezone),
+                           outbound=outbound_events(s))
 
 
 def build_screen_pop(s: Any) -> ScreenPopService:

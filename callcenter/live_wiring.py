@@ -10,7 +10,7 @@ import dataclasses
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from callcenter import crm_wiring
+from callcenter import crm_wiring, sip_wiring
 from callcenter.live.panels import RedisPanelRegistry
 from callcenter.live.streams import RedisLiveFeed, RedisStreamPublisher
 from callcenter.services.agent_desk import AgentDesk
@@ -46,7 +46,13 @@ def build_agent_desk(s: Any) -> AgentDesk:
 
 
 def build_supervision(s: Any) -> SupervisionBoard:
-    return SupervisionBoard(lambda: s.presence, lambda: s.call_lifecycle, lambda: s.call_stats, s.clock)
+    return SupervisionBoard(lambda: s.presence, lambda: s.call_lifecycle, lambda: s.call_stats, s.clock,
+                            phones=lambda: _registered_phones(s))
+
+
+def _registered_phones(s: Any) -> frozenset[str] | None:
+    phones = sip_wiring.registered_phones(s)
+    return None if phones is None else phones.registered_users()
 
 
 class CalendarClosing:

@@ -8,10 +8,13 @@ the "live" feature when one is registered, else NullLivePublisher (no live panel
 from __future__ import annotations
 
 import dataclasses
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from callcenter import crm_wiring
 from callcenter.domain.calendar import office_zone
+from callcenter.domain.call_events import clean_number
 from callcenter.domain.presence import parse_pause_reasons
 from callcenter.domain.routing import RoutingPolicy, check_language, parse_service_numbers
 from callcenter.services.agents import AgentService
@@ -28,6 +31,8 @@ from callcenter.services.routing_events import RoutingEvents
 from callcenter.services.routing_failover import FailoverRoutingStore
 from callcenter.services.routing_ports import RoutingSettings
 from callcenter.settings import Settings
+from callcenter.sip_wiring import registered_phones
+from callcenter.webhook_wiring import outbound_events
 
 REDIS_TIMEOUT_S = 1.0
 _NULL_LIVE = NullLivePublisher()
@@ -43,7 +48,9 @@ def routing_policy(settings: Settings) -> RoutingPolicy:
 def routing_settings(settings: Settings) -> RoutingSettings:
     return RoutingSettings(parse_service_numbers(settings.service_numbers),
                            check_language(settings.default_language, "default_language"), settings.wrap_up_s,
-                           settings.write_address, parse_pause_reasons(settings.pause_reasons))
+                           settings.write_address, parse_pause_reasons(settings.pause_reasons),
+                           probe_number=clean_number(settings.sip_probe_number, "sip_probe_number")
+                           if settings.sip_probe_number.strip() else "")
 
 
 def build_routing_store(s: Any) -> FailoverRoutingStore:
@@ -57,7 +64,12 @@ def build_routing_store(s: Any) -> FailoverRoutingStore:
 
 
 def build_agents(s: Any) -> AgentService:
-    return AgentService(s.uow, s.clock)
+    return AgentService(s.uow, s.clock, background=_in_a_thread)
+
+
+def _in_a_thread(work: Callable[[], None]) -> None:
+    """Run ``work`` on a daemon thread of its own (built after fork, like everything here)."""
+    threading.Thread(target=work, name="agent-profiles-reload", daemon=True).start()
 
 
 def build_presence(s: Any) -> PresenceService:
@@ -74,10 +86,10 @@ def build_call_lifecycle(s: Any) -> CallLifecycle:
     callbacks = MissedCalls(s.uow, lambda uow: crm_wiring.build_questions(dataclasses.replace(s, uow=uow)),
                             lambda uow: crm_wiring.build_contacts(dataclasses.replace(s, uow=uow)))
     router = CallRouter(s.routing_store, s.agents, CallerPops(s.screen_pop), s.calendar, callbacks, policy,
-                        config)
+                        config, phones=registered_phones(s))
     handler = CallEventHandler(s.routing_store, s.agents, router, policy, config.wrap_up_s)
     return CallLifecycle(s.uow, s.clock, s.routing_store, router, handler, s.presence, _events(s),
-                         s.call_stats, policy)
+                         s.call_stats, policy, outbound=outbound_events(s))
 
 
 def _events(s: Any) -> RoutingEvents:

@@ -74,6 +74,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("write_address", "str", "question@mi-is.be", "Address callers are told to write to."),
     Option("cti_secret", "str", "", "Key of the CTI API's HMAC-SHA256 signatures; empty means one derived from "
            "secret_key (enough for one machine, the demo and simulate-call).", secret=True),
+    Option("twilio_auth_token", "str", "", "Auth token of the Twilio (or compatible) account: it signs the voice "
+           "webhooks (X-Twilio-Signature); empty refuses them all.", secret=True),
+    Option("twilio_record_calls", "bool", False, "Ask the provider to record answered calls (dual channel) "
+           "and report the recordings to /webhooks/twilio/recording."),
     Option("service_numbers", "str", "", "Service numbers and the language of each, for callers the CRM does "
            "not know: '+3225088586=fr,+3225088587=nl'."),
     Option("default_language", "str", "fr", "Language of callers neither the CRM nor the dialled number tells."),
@@ -96,6 +100,44 @@ OPTIONS: tuple[Option, ...] = (
     Option("mail_from", "str", "Front office <question@mi-is.be>", "From header of outgoing mail; its "
            "domain also names the Message-IDs."),
     Option("outbox_max_attempts", "int", 8, "Delivery attempts of an outgoing mail before it is marked dead."),
+    Option("webhook_max_attempts", "int", 8, "Attempts to deliver a webhook event to a subscriber before the "
+           "delivery is marked dead (waits double from 30 s up to 1 h in between)."),
+    Option("webhook_timeout_s", "float", 5.0, "Seconds a webhook receiver has to accept a delivery (connect "
+           "and each read) before the attempt counts as failed."),
+    Option("sip_enabled", "bool", False, "Use our SIP edge: agents' phones register to Kamailio, routing rings "
+           "only registered phones, and `callcenter up` runs `callcenter sip` (when Kamailio is installed)."),
+    Option("sip_run_kamailio", "bool", True, "`callcenter sip` runs Kamailio itself; false when operators run it "
+           "from the configuration `callcenter sip config` prints."),
+    Option("sip_host", "str", "127.0.0.1", "Address Kamailio listens on (UDP and TCP)."),
+    Option("sip_port", "int", 5060, "Port Kamailio listens on."),
+    Option("sip_advertise", "str", "", "Public address[:port] Kamailio writes in Via and Record-Route when it "
+           "sits behind NAT; empty: the listening address."),
+    Option("sip_domain", "str", "", "SIP domain and digest realm of the agents' phones; empty: sip_host. "
+           "Changing it needs new SIP passwords (the stored hashes include it)."),
+    Option("sip_trusted_sources", "str", "", "SIP trunks and PBXs whose calls are accepted without "
+           "authentication: IP, IP/prefix or IP:port, comma-separated; everyone else authenticates."),
+    Option("sip_cti_url", "str", "", "Base URL Kamailio calls the CTI API at; empty: http://<web_host>:<web_port>."),
+    Option("sip_workers", "int", 4, "Kamailio processes handling SIP messages."),
+    Option("sip_async_workers", "int", 16, "Kamailio processes calling the CTI API (calls asked about at once "
+           "× API latency)."),
+    Option("sip_flood_limit", "int", 60, "SIP requests one untrusted address may send per 2 seconds before "
+           "Kamailio drops its traffic for a while."),
+    Option("sip_registration_max_s", "int", 600, "Longest registration a phone may ask for, in seconds (Kamailio "
+           "keeps registrations in memory: after its restart, phones are reachable again once they re-register)."),
+    Option("sip_announcer_user", "str", "announcer", "SIP user the announcement endpoint registers as."),
+    Option("sip_announcer_password", "str", "", "SIP password of the announcement endpoint; empty means one "
+           "derived from secret_key.", secret=True),
+    Option("sip_announcer_port", "int", 5070, "UDP port the announcement endpoint (pyVoIP) listens on for SIP; "
+           "0: `callcenter sip` runs no announcement endpoint."),
+    Option("sip_announcer_rtp_ports", "str", "20000-20099", "UDP port range of the announcement endpoint's audio "
+           "(RTP), one port per call: 'LOW-HIGH'."),
+    Option("sip_announcer_max_calls", "int", 20, "Calls the announcement endpoint plays at once; more are "
+           "refused with 486 Busy Here (pyVoIP carries a few dozen at most)."),
+    Option("sip_probe_number", "str", "probe", "Number `callcenter sip probe` dials by default; routing sends "
+           "it straight to the announcement endpoint as a test call (no agent rung, never counted)."),
+    Option("sip_probe_timeout_s", "float", 15.0, "Seconds the probe waits for an answer and audio."),
+    Option("announcements_dir", "str", "", "Folder of operator announcements named <kind>-<lang>.<ext>: "
+           "recordings (wav, mp3, ogg, …) or text templates (.txt); empty: the built-in texts only."),
     Option("log_level", "str", "INFO", "Logging level of every process."),
 )
 
@@ -132,6 +174,8 @@ class Settings:
     public_base_url: str
     write_address: str
     cti_secret: str
+    twilio_auth_token: str
+    twilio_record_calls: bool
     service_numbers: str
     default_language: str
     ring_timeout_s: int
@@ -150,6 +194,28 @@ class Settings:
     smtp_timeout_s: float
     mail_from: str
     outbox_max_attempts: int
+    webhook_max_attempts: int
+    webhook_timeout_s: float
+    sip_enabled: bool
+    sip_run_kamailio: bool
+    sip_host: str
+    sip_port: int
+    sip_advertise: str
+    sip_domain: str
+    sip_trusted_sources: str
+    sip_cti_url: str
+    sip_workers: int
+    sip_async_workers: int
+    sip_flood_limit: int
+    sip_registration_max_s: int
+    sip_announcer_user: str
+    sip_announcer_password: str
+    sip_announcer_port: int
+    sip_announcer_rtp_ports: str
+    sip_announcer_max_calls: int
+    sip_probe_number: str
+    sip_probe_timeout_s: float
+    announcements_dir: str
     log_level: str
 
     @property

@@ -12,6 +12,7 @@ from callcenter.crm_wiring import OfficeWorkingCalendar
 from callcenter.domain.calendar import office_zone
 from callcenter.services.sla import SlaService
 from callcenter.services.workflows import WorkflowService
+from callcenter.webhook_wiring import outbound_events
 
 
 def build_sla(s: Any) -> SlaService:
@@ -20,4 +21,4 @@ def build_sla(s: Any) -> SlaService:
 
 def build_workflows(s: Any) -> WorkflowService:
     return WorkflowService(s.uow, s.clock, OfficeWorkingCalendar(s.calendar), s.agendas, s.outbox, s.sla,
-                           office_zone(s.settings.timezone))
+                           office_zone(s.settings.timezone), outbound_events(s))

@@ -120,7 +120,9 @@ class Supervisor:
         count = self._settings.worker_processes
         workers = [Child(f"worker-{n}", [*base, "worker"]) for n in range(1, count + 1)]
         demo = [Child("demo-calls", [*base, "demo-calls", "--url", self._url()])] if self._demo else []
-        return [web, *workers, Child("scheduler", [*base, "scheduler"]), *demo]
+        runs_sip = _runs_sip(self._settings)
+        sip = [Child("sip", [*base, "sip", "--cti-url", self._url().rstrip("/")])] if runs_sip else []
+        return [web, *workers, Child("scheduler", [*base, "scheduler"]), *sip, *demo]
 
     def _loop(self) -> None:
         # Children find the data dir (SQLite file, Redis socket, secret key) whatever their cwd.
@@ -190,6 +192,18 @@ class Supervisor:
     def _say(self, line: str) -> None:
         self._out.write(line + "\n")
         self._out.flush()
+
+
+def _runs_sip(settings: Settings) -> bool:
+    """Tell whether `up` runs `callcenter sip`: SIP enabled, and Kamailio installed unless run elsewhere."""
+    from callcenter.sip.kamailio_process import kamailio_installed
+
+    if not settings.sip_enabled:
+        return False
+    if settings.sip_run_kamailio and not kamailio_installed():
+        log.warning("sip_enabled is set but kamailio is not installed: the SIP edge does not run")
+        return False
+    return True
 
 
 class _Announcer:

@@ -14,6 +14,12 @@ def _calendar(s: Any) -> Any:
     return build_calendar_service(s.settings, s.clock)
 
 
+def _announcements(s: Any) -> Any:
+    from callcenter.announcer_wiring import build_announcements
+
+    return build_announcements(s)
+
+
 def _health(s: Any) -> Any:
     from callcenter.health import build_health_service
 
@@ -90,6 +96,15 @@ def _live(name: str) -> Any:
     return build
 
 
+def _sip(name: str) -> Any:
+    def build(s: Any) -> Any:
+        from callcenter import sip_wiring
+
+        return getattr(sip_wiring, f"build_{name}")(s)
+
+    return build
+
+
 def _routing(name: str) -> Any:
     def build(s: Any) -> Any:
         from callcenter import routing_wiring
@@ -99,8 +114,24 @@ def _routing(name: str) -> Any:
     return build
 
 
+def _provider_calls(s: Any) -> Any:
+    from callcenter.provider_wiring import build_provider_calls
+
+    return build_provider_calls(s)
+
+
+def _webhooks(name: str) -> Any:
+    def build(s: Any) -> Any:
+        from callcenter import webhook_wiring
+
+        return getattr(webhook_wiring, f"build_{name}")(s)
+
+    return build
+
+
 FEATURES: list[tuple[str, Any]] = [
     ("calendar", _calendar),
+    ("announcements", _announcements),
     ("health", _health),
     ("live", _live("live")),
     ("live_feed", _live("live_feed")),
@@ -108,6 +139,10 @@ FEATURES: list[tuple[str, Any]] = [
     ("identity", _identity),
     ("outbox", _outbox),
     ("agendas", _agendas),
+    ("webhook_jobs", _webhooks("jobs")),  # the webhook features come before the use cases that emit events
+    ("webhook_events", _webhooks("events")),
+    ("webhook_subscriptions", _webhooks("subscriptions")),
+    ("webhook_delivery", _webhooks("delivery")),
     ("contacts", _crm("contacts")),
     ("topics", _crm("topics")),
     ("calls", _crm("calls")),
@@ -125,5 +160,8 @@ FEATURES: list[tuple[str, Any]] = [
     ("agents", _routing("agents")),
     ("presence", _routing("presence")),
     ("call_stats", _routing("call_stats")),
+    ("sip_accounts", _sip("sip_accounts")),
+    ("phone_registrations", _sip("phone_registrations")),
     ("call_lifecycle", _routing("call_lifecycle")),
+    ("provider_calls", _provider_calls),
 ]

@@ -27,6 +27,9 @@ COMMAND_MODULES = [
     "callcenter.cli.sla_cmd",
     "callcenter.cli.agents_cmd",
     "callcenter.cli.calls_cmd",
+    "callcenter.cli.sip_cmd",
+    "callcenter.cli.announcements_cmd",
+    "callcenter.cli.webhooks_cmd",
 ]
 
 

@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from callcenter.cli import UsageError
+from callcenter.cli import sip_cmd
 from callcenter.cli.database import database_services
 from callcenter.cli.output import print_json
 from callcenter.domain.identity import LANGUAGES, NewUser, Role, User, parse_roles
@@ -36,6 +37,7 @@ def register(sub: Any) -> None:
     set_password.add_argument("username")
     set_password.add_argument("--password-stdin", action="store_true", help=_PASSWORD_STDIN_HELP)
     set_password.set_defaults(handler=run_set_password)
+    sip_cmd.register_users(usub)  # set-sip-password, remove-sip-password: the SIP edge's credentials
     for name, handler, text in (("disable", run_disable, "stop a user from logging in and using tokens"),
                                 ("enable", run_enable, "let a disabled user log in again")):
         command = usub.add_parser(name, help=text)

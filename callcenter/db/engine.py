@@ -1,11 +1,25 @@
-"""Build engines and session factories (only ever from the composition root)."""
+"""Build engines and session factories (only ever from the composition root).
+
+PostgreSQL connections are checked before use only when they sat idle in the pool for PING_IDLE_S or
+more, not at every checkout (SQLAlchemy's pool_pre_ping): a route request checks a connection out two
+or three times, and a ping each time was a round trip each on the path telephony waits on. A connection
+used a moment ago is alive unless the server went away in that moment; then the statement fails, the
+pool drops every connection opened before the failure, and the CTI client sends the request again
+(answered once: request ids are claimed in the database). Connections older than RECYCLE_S are
+replaced, so none outlives a server-side or firewall idle limit unnoticed.
+"""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
+
+PING_IDLE_S = 10.0
+RECYCLE_S = 1800
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
@@ -17,7 +31,27 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=20, pool_recycle=RECYCLE_S)
+    event.listen(engine.pool, "checkin", _note_checkin)
+    event.listen(engine.pool, "checkout", lambda conn, record, _proxy: _ping_if_idle(engine, conn, record))
+    return engine
+
+
+def _note_checkin(dbapi_conn: Any, record: Any) -> None:
+    record.info["checked_in_at"] = time.monotonic()
+
+
+def _ping_if_idle(engine: Engine, dbapi_conn: Any, record: Any) -> None:
+    """Ping a connection that sat idle; a dead one makes the pool connect afresh (DisconnectionError)."""
+    checked_in_at = record.info.get("checked_in_at")
+    if checked_in_at is None or time.monotonic() - checked_in_at < PING_IDLE_S:
+        return  # just connected, or used a moment ago
+    try:
+        alive = engine.dialect.do_ping(dbapi_conn)
+    except engine.dialect.loaded_dbapi.Error as error:
+        raise exc.DisconnectionError(f"an idle connection is gone: {error}") from error
+    if not alive:
+        raise exc.DisconnectionError("an idle connection is gone")
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

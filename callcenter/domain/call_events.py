@@ -56,6 +56,7 @@ class RouteRequest:
     to_number: str
     round: int = 1
     test: bool = False
+    max_targets: int = 0  # the telephony rings at most this many agents at once (Twilio: 10); 0: no limit
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,8 @@ def clean_route_request(req: RouteRequest) -> RouteRequest:
     round_ = problems.check(_round, req.round)
     problems.raise_if_any("route request")
     assert call_id and request_id and from_number and to_number and round_
-    return RouteRequest(call_id, request_id, from_number, to_number, round_, bool(req.test))
+    return RouteRequest(call_id, request_id, from_number, to_number, round_, bool(req.test),
+                        max(0, int(req.max_targets)))
 
 
 def clean_event(event: CallEvent) -> CallEvent:

@@ -21,6 +21,7 @@ from callcenter.domain.phone import normalise_phone
 
 CLOSED = "closed"
 BUSY = "busy"
+PROBE = "probe"  # a call to the test-call probe's number: no agent rung, a test call
 
 
 @dataclass(frozen=True)

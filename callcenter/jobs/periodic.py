@@ -32,4 +32,5 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
                 timedelta(minutes=30)),
     PeriodicJob("close_abandoned_panels", "callcenter.jobs.panel_tasks.close_abandoned_panels",
                 timedelta(seconds=30)),
+    PeriodicJob("sweep_webhooks", "callcenter.jobs.webhook_tasks.sweep_webhooks", timedelta(minutes=1)),
 )

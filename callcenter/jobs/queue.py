@@ -14,7 +14,8 @@ from rq.exceptions import DuplicateJobError
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE = "default"
-QUEUE_NAMES = (DEFAULT_QUEUE,)  # the queues a worker listens to, in priority order
+WEBHOOK_QUEUE = "webhooks"  # after the default one: a hanging receiver must not hold mail and reminders back
+QUEUE_NAMES = (DEFAULT_QUEUE, WEBHOOK_QUEUE)  # the queues a worker listens to, in priority order
 BACKOFF_S = (10, 60, 300)  # waits before the 1st, 2nd and later retries
 
 

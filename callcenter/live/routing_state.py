@@ -3,10 +3,12 @@
 Keys: ``cc:routing:queue`` (sorted set of queued call ids by arrival), ``cc:routing:call:<call id>``
 (hash: language, arrived, state, round, targets, ring_until, last_seen, answered_by, caller; kept a
 day), ``cc:routing:seeded`` (set once the state was filled from the database: a Redis restarted empty
-lacks it) and the agents' hashes of RedisPresenceStore. A change WATCHes the call and every agent it
-involves, reads them (one script call), lets a pure function decide and writes the result in MULTI/EXEC:
-if another node changed any of them meanwhile, EXEC fails and the change is decided again on fresh
-state. That is what keeps an agent from being offered two callers, whatever the number of nodes.
+lacks it) and the agents' hashes of RedisPresenceStore. A change reads the call and every agent it
+involves in one script, lets a pure function decide, and writes the result with a second script that
+first checks that nothing it read has changed (callcenter.live.routing_scripts): if another node
+changed any of it meanwhile, nothing is written and the change is decided again on fresh state. That is
+what keeps an agent from being offered two callers, whatever the number of nodes; it costs two round
+trips per change, and a snapshot of the whole state one.
 """
 
 from __future__ import annotations
@@ -17,18 +19,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from redis import Redis, RedisError, WatchError
+from redis import Redis, RedisError
 
 from callcenter.domain.call_records import QUEUED, CallRouting, CallState
 from callcenter.domain.errors import Conflict
 from callcenter.domain.presence import AgentState, offline
+from callcenter.domain.routing_moves import Move
+from callcenter.live import routing_scripts as scripts
 from callcenter.live.presence_store import (
     PREFIX,
     RedisPresenceStore,
     decode_state,
     encode_state,
     iso,
-    pairs,
     text,
     time_or_none,
 )
@@ -39,29 +42,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 CALL_TTL_S = 24 * 3600
 MAX_ATTEMPTS = 100  # optimistic retries; contention on one agent resolves in a few
-# KEYS: agents index, queue, seeded marker, then the agents' and calls' keys; ARGV: number of agents, then
-# one JSON spec per key. A key that exists already is left alone.
-_SEED = """
-local agents = tonumber(ARGV[1])
-for i = 4, #KEYS do
-  local spec = cjson.decode(ARGV[i - 2])
-  if redis.call('EXISTS', KEYS[i]) == 0 then
-    for field, value in pairs(spec.fields) do redis.call('HSET', KEYS[i], field, value) end
-    if i - 3 <= agents then
-      redis.call('SADD', KEYS[1], spec.member)
-    else
-      redis.call('EXPIRE', KEYS[i], spec.ttl)
-      if spec.score ~= cjson.null and spec.score ~= nil then
-        redis.call('ZADD', KEYS[2], spec.score, spec.member)
-      end
-    end
-  end
-end
-redis.call('SET', KEYS[3], '1')
-return 1
-"""
-_READ_HASHES = ("local out = {} for i, key in ipairs(KEYS) do out[i] = redis.call('HGETALL', key) end "
-                "return out")
 
 
 class RedisRoutingStore:
@@ -69,6 +49,10 @@ class RedisRoutingStore:
         self._redis = redis
         self._prefix = prefix
         self.presence = RedisPresenceStore(redis, prefix)
+        self._read = redis.register_script(scripts.READ)
+        self._write = redis.register_script(scripts.WRITE_IF_UNCHANGED)
+        self._snapshot = redis.register_script(scripts.SNAPSHOT)
+        self._seed_script = redis.register_script(scripts.SEED)
 
     @property
     def queue_key(self) -> str:
@@ -83,13 +67,15 @@ class RedisRoutingStore:
 
     def snapshot(self, stale_before: datetime, now: datetime) -> Snapshot:
         with _unavailable_on_error():
-            agents = self.presence.read(None, now)
-            ids = [text(i) for i in self._redis.zrange(self.queue_key, 0, -1)]
-            calls, gone = self._queued(ids, stale_before)
+            raw_agents, raw_calls, seeded = self._snapshot(
+                keys=[self.presence.index_key, self.queue_key, self.seeded_key],
+                args=[self.presence.key(""), self.call_key("")])
+            agents = {int(i): decode_state(int(i), unjoin(raw)) or offline(int(i), now)
+                      for i, raw in zip(raw_agents[::2], raw_agents[1::2], strict=True) if raw}
+            calls, gone = _queued(raw_calls, stale_before)
             if gone:
                 self._redis.zrem(self.queue_key, *gone)
-            seeded = bool(self._redis.exists(self.seeded_key))
-        return Snapshot(agents, calls, seeded)
+        return Snapshot(dict(sorted(agents.items())), calls, bool(seeded))
 
     def agents(self, agent_ids: Sequence[int] | None, now: datetime) -> dict[int, AgentState]:
         with _unavailable_on_error():
@@ -97,14 +83,20 @@ class RedisRoutingStore:
 
     def change(self, call_id: str | None, agent_ids: Iterable[int], fn: ChangeFn[T],
                now: datetime) -> Applied[T]:
-        wanted = list(agent_ids)
+        wanted = sorted(set(agent_ids))
+        call_key = self.call_key(call_id) if call_id is not None else f"{self._prefix}routing:no-call"
         with _unavailable_on_error():
             for _ in range(MAX_ATTEMPTS):
-                with self._redis.pipeline() as pipe:
-                    try:
-                        return self._attempt(pipe, call_id, wanted, fn, now)
-                    except WatchError:
-                        continue
+                hashes, ids, fingerprint = self._read(keys=[call_key], args=[self.presence.key(""), *wanted])
+                call = decode_call(call_id, unjoin(hashes[0])) if call_id is not None else None
+                states = {int(i): decode_state(int(i), unjoin(raw)) or offline(int(i), now)
+                          for i, raw in zip(ids, hashes[1:], strict=True)}
+                move = fn(call, states)
+                if move.call is None and not move.agents:
+                    return Applied(None, {}, {}, move.result)
+                if self._write_if_unchanged(call_key, [text(i) for i in ids], text(fingerprint), move):
+                    return Applied(move.call, dict(move.agents), {a: states[a] for a in move.agents},
+                                   move.result)
         raise Conflict("The routing state kept changing under this request; send it again.")
 
     def ping(self) -> None:
@@ -123,6 +115,22 @@ class RedisRoutingStore:
             pipe.set(self.seeded_key, "1")
             pipe.execute()
 
+    def _write_if_unchanged(self, call_key: str, read: list[str], fingerprint: str, move: Move[Any]) -> bool:
+        call = move.call
+        queued = call is not None and call.state in QUEUED
+        spec = {"prefix": self.presence.key(""), "fingerprint": fingerprint, "read": read,
+                "agents": {str(a): encode_state(s) for a, s in move.agents.items()},
+                "call": encode_call(call) if call is not None else None,
+                "call_id": call.call_id if call is not None else None,
+                # A string: Lua would round a number to 14 digits, losing the order of close arrivals.
+                "queued": repr(call.arrived.timestamp()) if call is not None and queued else None,
+                "ttl": CALL_TTL_S}
+        if call is not None and self.call_key(call.call_id) != call_key:
+            raise ValueError(f"a change of {call_key} cannot write the call {call.call_id!r}")
+        written = self._write(keys=[call_key, self.presence.index_key, self.queue_key],
+                              args=[json.dumps(spec, separators=(",", ":"))])
+        return bool(written)
+
     def _seed(self, agents: Sequence[AgentState], calls: Sequence[CallRouting]) -> None:
         """Write the states whose keys are missing, in one script: live changes made meanwhile stay."""
         keys = [self.presence.index_key, self.queue_key, self.seeded_key]
@@ -136,35 +144,7 @@ class RedisRoutingStore:
             specs.append(json.dumps({"fields": encode_call(call), "member": call.call_id, "score": score,
                                      "ttl": CALL_TTL_S}))
         with _unavailable_on_error():
-            self._redis.eval(_SEED, len(keys), *keys, len(agents), *specs)
-
-    def _attempt(self, pipe: Any, call_id: str | None, agent_ids: list[int], fn: ChangeFn[T],
-                 now: datetime) -> Applied[T]:
-        call = None
-        if call_id is not None:
-            pipe.watch(self.call_key(call_id))
-            call = decode_call(call_id, pipe.hgetall(self.call_key(call_id)))
-        ids = sorted(set(agent_ids) | (call.involved() if call else set()))
-        states = self._watch_agents(pipe, ids, now)
-        move = fn(call, states)
-        if move.call is None and not move.agents:
-            pipe.unwatch()
-            return Applied(None, {}, {}, move.result)
-        pipe.multi()
-        for state in move.agents.values():
-            self.presence.write(pipe, state)
-        if move.call is not None:
-            self._write_call(pipe, move.call)
-        pipe.execute()
-        return Applied(move.call, dict(move.agents), {a: states[a] for a in move.agents}, move.result)
-
-    def _watch_agents(self, pipe: Any, ids: list[int], now: datetime) -> dict[int, AgentState]:
-        if not ids:
-            return {}
-        keys = [self.presence.key(i) for i in ids]
-        pipe.watch(*keys)
-        raws = pipe.eval(_READ_HASHES, len(keys), *keys)
-        return {i: decode_state(i, pairs(raw)) or offline(i, now) for i, raw in zip(ids, raws, strict=True)}
+            self._seed_script(keys=keys, args=[len(agents), *specs])
 
     def _write_call(self, pipe: Any, call: CallRouting) -> None:
         key = self.call_key(call.call_id)
@@ -176,22 +156,25 @@ class RedisRoutingStore:
         else:
             pipe.zrem(self.queue_key, call.call_id)
 
-    def _queued(self, ids: list[str], stale_before: datetime) -> tuple[dict[str, CallRouting], list[str]]:
-        if not ids:
-            return {}, []
-        with self._redis.pipeline(transaction=False) as pipe:
-            for call_id in ids:
-                pipe.hgetall(self.call_key(call_id))
-            raws = pipe.execute()
-        calls: dict[str, CallRouting] = {}
-        gone = []
-        for call_id, raw in zip(ids, raws, strict=True):
-            call = decode_call(call_id, raw)
-            if call is None or call.state not in QUEUED or (call.last_seen or call.arrived) < stale_before:
-                gone.append(call_id)  # hung up unseen, or its hash expired
-            else:
-                calls[call_id] = call
-        return calls, gone
+
+def _queued(raw: list[Any], stale_before: datetime) -> tuple[dict[str, CallRouting], list[str]]:
+    """Decode the queued calls of a snapshot; also return those to drop from the queue."""
+    calls: dict[str, CallRouting] = {}
+    gone = []
+    for raw_id, joined in zip(raw[::2], raw[1::2], strict=True):
+        call_id = text(raw_id)
+        call = decode_call(call_id, unjoin(joined))
+        if call is None or call.state not in QUEUED or (call.last_seen or call.arrived) < stale_before:
+            gone.append(call_id)  # hung up unseen, or its hash expired
+        else:
+            calls[call_id] = call
+    return calls, gone
+
+
+def unjoin(joined: bytes | str) -> dict[str, str]:
+    """Read a hash a script sent as one JSON string: [field, value, …], or {} when empty (routing_scripts)."""
+    flat = json.loads(joined)
+    return dict(zip(flat[::2], flat[1::2], strict=True)) if flat else {}
 
 
 def encode_call(call: CallRouting) -> dict[str, str]:
@@ -223,7 +206,7 @@ class _unavailable_on_error:
         return None
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
-        if isinstance(exc, (RedisError, OSError)) and not isinstance(exc, WatchError):
+        if isinstance(exc, (RedisError, OSError)):
             text = str(exc).strip().splitlines()
             detail = text[0] if text else "no detail"
             raise RoutingStateUnavailable(f"{type(exc).__name__}: {detail}") from exc

@@ -10,11 +10,15 @@
 
 Each request or event is processed once per id: its id is claimed in the database in the same
 transaction that records the call (before any Redis work), and the answer is stored with the rest of
-its effects, so a repeat gets the original answer — from any node, with or without Redis.
+its effects, so a repeat gets the original answer — from any node, with or without Redis. The
+screen-pops go out as soon as the shared state holds the decision; the effects (legs, the presence
+copies and their log, the stored answer) and the other live updates follow once the answer has been
+sent, under the production server (services.after_response), or at once anywhere else.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -24,16 +28,19 @@ from callcenter.domain.call_events import CallEvent, RouteRequest, clean_event, 
 from callcenter.domain.calls import NoSuchCall
 from callcenter.domain.errors import Conflict
 from callcenter.domain.routing import RoutingPolicy
+from callcenter.services.after_response import after_response
 from callcenter.services.call_effects import Effects, write_effects
 from callcenter.services.call_event_handler import CallEventHandler
 from callcenter.services.call_router import CallRouter
 from callcenter.services.call_stats import CallStats
 from callcenter.services.call_views import record_dict
+from callcenter.services.call_webhooks import call_webhook_events
 from callcenter.services.ports import Clock
 from callcenter.services.presence import PresenceService
 from callcenter.services.routing_events import RoutingEvents
 from callcenter.services.routing_failover import FailoverRoutingStore
 from callcenter.services.routing_ports import JsonDict, RoutingUnitOfWork, RoutingUowFactory
+from callcenter.services.webhook_ports import NO_OUTBOUND_EVENTS, OutboundEvents
 
 P = TypeVar("P")
 REPEAT_WAIT_S = 3.0  # a repeat arriving while the original is processed waits this long for its answer
@@ -52,7 +59,8 @@ class CallLifecycle:
     def __init__(self, uow: RoutingUowFactory, clock: Clock, store: FailoverRoutingStore, router: CallRouter,
                  handler: CallEventHandler, presence: PresenceService, events: RoutingEvents,
                  stats: CallStats, policy: RoutingPolicy, *,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 outbound: OutboundEvents = NO_OUTBOUND_EVENTS) -> None:
         self._uow = uow
         self._clock = clock
         self._store = store
@@ -63,6 +71,7 @@ class CallLifecycle:
         self._stats = stats
         self._policy = policy
         self._sleep = sleep
+        self._outbound = outbound
 
     def route(self, req: RouteRequest) -> JsonDict:
         """Decide where the call rings now (see the module docstring for the answers)."""
@@ -126,12 +135,21 @@ class CallLifecycle:
         except BaseException:
             self._release(kind, key)
             raise
+        self._pop(effects)  # the shared state holds the decision: the rung agents see the caller at once
+        # Telephony needs only the answer; a repeat meanwhile waits for it to be stored (_answer_of_repeat).
+        after_response(functools.partial(self._finish, kind, key, call_id, response, effects, now))
+        return response
+
+    def _finish(self, kind: str, key: str, call_id: str, response: JsonDict, effects: Effects,
+                now: datetime) -> None:
+        """Store the step's effects with its answer (for repeats), then tell the panels."""
         with self._uow() as uow:
             write_effects(uow, call_id, effects, now)
+            # Stored with the step, sent by a worker after the commit: receivers never hold a call.
+            self._outbound.emit(uow, call_webhook_events(uow, call_id, effects))
             uow.cti_requests.answer(kind, key, response)
             uow.commit()
         self._publish(call_id, effects)
-        return response
 
     def _stale_claim(self, uow: RoutingUnitOfWork, kind: str, key: str, response: JsonDict | None,
                      received_at: datetime | None, now: datetime) -> bool:
@@ -153,18 +171,23 @@ class CallLifecycle:
             uow.cti_requests.release(kind, key)
             uow.commit()
 
+    def _pop(self, effects: Effects) -> None:
+        with self._events.batch() as batch:
+            for agent_ids, payload in effects.pops:
+                batch.screen_pop(agent_ids, payload)
+
     def _publish(self, call_id: str, effects: Effects) -> None:
-        self._presence.publish(effects.changes)
-        for agent_ids, payload in effects.pops:
-            self._events.screen_pop(agent_ids, payload)
-        if effects.answered is not None:
-            self._events.call_answered(effects.answered[0], call_id, effects.answered[1])
-        if effects.ended is not None:
-            self._events.call_ended(effects.ended[0], call_id, effects.ended[1], effects.ended[2])
+        with self._events.batch() as batch:  # what the agents see, in one round trip
+            batch.presence(self._presence.views(effects.changes))
+            if effects.answered is not None:
+                batch.call_answered(effects.answered[0], call_id, effects.answered[1])
+            if effects.ended is not None:
+                batch.call_ended(effects.ended[0], call_id, effects.ended[1], effects.ended[2])
         for state in effects.wrap_ups:
             self._presence.schedule_wrap_up_end(state)
-        if effects.queue_changed:
-            self._events.queue(self.waiting())
-        if effects.stats_changed:
-            self._events.call_stats(self._stats.today())
+        with self._events.batch() as batch:  # the supervisors' snapshots, read once the agents are told
+            if effects.queue_changed:
+                batch.queue(self.waiting())
+            if effects.stats_changed:
+                batch.call_stats(self._stats.today())
 

@@ -17,13 +17,15 @@ from datetime import datetime, timedelta
 
 from callcenter.domain import routing
 from callcenter.domain import routing_moves as moves
+from callcenter.domain.agents import AgentProfile, RingVia
+from callcenter.domain.announcement_speech import TEMPLATES
 from callcenter.domain.announcements import busy_text, closed_text
 from callcenter.domain.call_events import LegOutcome, RouteRequest
 from callcenter.domain.call_records import UNKNOWN, CallRecord, CallRouting, CallState, Leg, announced
 from callcenter.domain.calls import Direction
 from callcenter.domain.errors import Conflict, DomainError
 from callcenter.domain.presence import AgentState
-from callcenter.domain.routing import BUSY, CLOSED, Candidate, RoutingPolicy
+from callcenter.domain.routing import BUSY, CLOSED, PROBE, Candidate, RoutingPolicy
 from callcenter.services.agents import AgentService
 from callcenter.services.call_effects import Effects
 from callcenter.services.caller_pops import CallerPops, contact_languages, exact_contact
@@ -36,6 +38,7 @@ from callcenter.services.routing_ports import (
     RoutingUnitOfWork,
     Snapshot,
 )
+from callcenter.services.sip_ports import RegisteredPhones
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,8 @@ class CallOver(Conflict):
 
 class CallRouter:
     def __init__(self, store: RoutingStore, agents: AgentService, pops: CallerPops, calendar: OpeningCalendar,
-                 callbacks: CallbackDesk, policy: RoutingPolicy, settings: RoutingSettings) -> None:
+                 callbacks: CallbackDesk, policy: RoutingPolicy, settings: RoutingSettings, *,
+                 phones: RegisteredPhones | None = None) -> None:
         self._store = store
         self._agents = agents
         self._pops = pops
@@ -58,14 +62,18 @@ class CallRouter:
         self._callbacks = callbacks
         self._policy = policy
         self._settings = settings
+        self._phones = phones  # set when our SIP edge tracks registrations: unregistered phones never ring
 
     def prepare(self, uow: RoutingUnitOfWork, req: RouteRequest, now: datetime) -> CallRecord:
         """Record the call (or refresh its record) and decide closed or busy from the record alone."""
-        record = uow.call_records.get(req.call_id, for_update=True) or self._first_record(uow, req, now)
-        record = self._completed(record, req)
-        if record.answered_at is None and record.ended_at is None and record.announced is None:
+        stored = uow.call_records.get(req.call_id, for_update=True) or self._first_record(uow, req, now)
+        record = self._completed(stored, req)
+        if self._is_probe(record):  # the test-call probe: straight to the announcement endpoint, a test call
+            record = replace(record, test=True, announced=record.announced or PROBE)
+        elif record.answered_at is None and record.ended_at is None and record.announced is None:
             record = self._overflow(record, now)
-        uow.call_records.save(record)
+        if record != stored:  # a call recorded just now is stored as it is
+            uow.call_records.save(record)
         return record
 
     def route(self, req: RouteRequest, record: CallRecord, now: datetime) -> tuple[JsonDict, Effects]:
@@ -77,7 +85,17 @@ class CallRouter:
             return self._closed(record, now), Effects()
         if record.announced == BUSY:
             return self._busy(record, now)
+        if record.announced == PROBE:
+            return self._probe(record), Effects()
         return self._ring_or_wait(req, record, now)
+
+    def _is_probe(self, record: CallRecord) -> bool:
+        return bool(self._settings.probe_number) and record.to_number == self._settings.probe_number
+
+    def _probe(self, record: CallRecord) -> JsonDict:
+        language = record.language or self._settings.default_language
+        return {"action": "announce", "announcement": PROBE, "language": language,
+                "write_address": self._settings.write_address, "text": TEMPLATES[PROBE][language]}
 
     def _first_record(self, uow: RoutingUnitOfWork, req: RouteRequest, now: datetime) -> CallRecord:
         pop = self._pops.get(req.from_number)
@@ -166,7 +184,7 @@ class CallRouter:
                 retry = decision.retry_after_s
             if not isinstance(decision, routing.Ring):  # busy cannot come here: prepare() saw the wait first
                 break
-            targets = decision.targets
+            targets = decision.targets[:req.max_targets] if req.max_targets else decision.targets
             reserved = self._store.change(record.call_id, targets, functools.partial(
                 _reserve, targets=targets, round_=req.round, now=now, until=until), now)
             if reserved.result:
@@ -178,13 +196,22 @@ class CallRouter:
 
     def _decide(self, call: CallRouting, snap: Snapshot, round_: int, now: datetime) -> routing.Decision:
         directory = self._agents.directory()
+        reachable = self._reachable(directory)
         free = [Candidate(a, frozenset(directory[a].languages), s.effective(now).idle_since)
-                for a, s in snap.agents.items() if a in directory and s.is_free(now)]
+                for a, s in snap.agents.items() if a in reachable and s.is_free(now)]
         default = self._settings.default_language
         others = [routing.waiting(c.call_id, c.language or default, c.arrived, c.round, now, self._policy)
                   for c in snap.calls.values() if c.call_id != call.call_id and not c.ringing_at(now)]
         me = routing.waiting(call.call_id, call.language or default, call.arrived, round_, now, self._policy)
         return routing.decide(me, others, free, round_, now, self._policy)
+
+    def _reachable(self, directory: Mapping[int, AgentProfile]) -> Mapping[int, AgentProfile]:
+        """Return the agents a call may ring: all, or (registrations tracked) those whose phone is in."""
+        if self._phones is None:
+            return directory
+        registered = self._phones.registered_users()
+        return {agent_id: p for agent_id, p in directory.items()
+                if p.ring_via is not RingVia.SIP or p.username in registered}
 
     def _ring(self, targets: tuple[int, ...], timeout_s: int, round_: int, record: CallRecord) -> JsonDict:
         directory = self._agents.directory()

@@ -46,7 +46,7 @@ class CallerPops:
             return self._lookup.lookup(number)
         except InvalidInput:
             return {"number": number, "display": number, "unknown": True, "organisations": [], "contacts": [],
-                    "more_contacts": False}
+                    "more_contacts": False, "last_calls_from_number": None}
 
 
 def exact_contact(pop: JsonDict) -> int | None:

@@ -115,6 +115,10 @@ class CallRepository(Protocol):
         """Return each contact's last calls, newest first."""
         ...
 
+    def last_from_number(self, number: str, limit: int) -> list[Call]:
+        """Return the last ``limit`` ended calls from ``number`` (E.164), whoever made them, newest first."""
+        ...
+
 
 class CrmUnitOfWork(UnitOfWork, Protocol):
     """A transaction with the CRM repositories (read-only attributes: one per access is fine)."""

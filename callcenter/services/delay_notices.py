@@ -43,6 +43,7 @@ from callcenter.services.crm_ports import CrmUnitOfWork, WorkingCalendar, iso
 from callcenter.services.ports import Clock
 from callcenter.services.question_changes import NOTE_MAX, QuestionChanges
 from callcenter.services.sla_ports import MailOutbox, ReminderScheduler, SlaUnitOfWork, SlaUowFactory
+from callcenter.services.webhook_ports import NO_OUTBOUND_EVENTS, OutboundEvents
 
 REASON_MAX = 2000
 CALLBACK_PURPOSE = "delay_notice"
@@ -68,8 +69,9 @@ class _Told:
 
 class DelayNotices(QuestionChanges):
     def __init__(self, uow: SlaUowFactory, clock: Clock, calendar: WorkingCalendar, outbox: MailOutbox,
-                 reminders: ReminderScheduler, tz: tzinfo) -> None:
-        super().__init__(uow, clock, calendar)
+                 reminders: ReminderScheduler, tz: tzinfo,
+                 outbound: OutboundEvents = NO_OUTBOUND_EVENTS) -> None:
+        super().__init__(uow, clock, calendar, outbound)
         self._sla_uow = uow  # the same factory, seen with the SLA repositories
         self._outbox = outbox
         self._reminders = reminders

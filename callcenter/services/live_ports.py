@@ -13,7 +13,18 @@ Supervisor stream kinds: "agent_state", "queue", "call_stats" (snapshots, idempo
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class LiveMessage:
+    """One event for one agent's stream (``agent_id``) or, with ``agent_id`` None, the supervisors'."""
+
+    agent_id: int | None
+    kind: str
+    data: dict[str, Any]
 
 
 class LivePublisher(Protocol):
@@ -23,4 +34,11 @@ class LivePublisher(Protocol):
 
     def to_supervisors(self, kind: str, data: dict[str, Any]) -> str | None:
         """Append an event to the supervisors' stream; return its id, or None when Redis is down."""
+        ...
+
+
+@runtime_checkable
+class BatchLivePublisher(LivePublisher, Protocol):
+    def publish_many(self, messages: Sequence[LiveMessage]) -> None:
+        """Append these events in this order, in one exchange with the store; never raise."""
         ...

@@ -139,10 +139,13 @@ class PresenceService:
 
     def publish(self, changes: list[Applied[Any]]) -> None:
         """Tell the panels of the agents whose presence changed."""
+        self._events.presence(self.views(changes))
+
+    def views(self, changes: list[Applied[Any]]) -> list[dict[str, Any]]:
+        """Return the new presence of the agents these changes touched, as published to the panels."""
         directory = self._agents.directory()
-        views = [view(directory[agent_id], state).as_dict() for applied in changes
-                 for agent_id, state in applied.agents.items() if agent_id in directory]
-        self._events.presence(views)
+        return [view(directory[agent_id], state).as_dict() for applied in changes
+                for agent_id, state in applied.agents.items() if agent_id in directory]
 
     def _agent(self, agent_id: int) -> AgentProfile:
         profile = self._agents.get(agent_id)

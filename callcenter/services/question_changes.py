@@ -31,6 +31,8 @@ from callcenter.domain.registration import parse_registration_number
 from callcenter.domain.validation import aware_datetime, optional_text, required_text
 from callcenter.services.crm_ports import CrmUnitOfWork, CrmUowFactory, WorkingCalendar, iso
 from callcenter.services.ports import Clock
+from callcenter.services.question_webhooks import question_changed
+from callcenter.services.webhook_ports import NO_OUTBOUND_EVENTS, OutboundEvents
 
 NOTE_MAX = 4000
 DATA_MAX = 10_000  # characters of JSON an event may carry
@@ -39,10 +41,12 @@ Change = Callable[[Question, CrmUnitOfWork, datetime], tuple[Question, list[Ques
 
 
 class QuestionChanges:
-    def __init__(self, uow: CrmUowFactory, clock: Clock, calendar: WorkingCalendar) -> None:
+    def __init__(self, uow: CrmUowFactory, clock: Clock, calendar: WorkingCalendar,
+                 outbound: OutboundEvents = NO_OUTBOUND_EVENTS) -> None:
         self._uow = uow
         self._clock = clock
         self._calendar = calendar
+        self._outbound = outbound  # tells subscribed systems of each change, in its transaction
 
     def transition(self, reg_no: str, to_status: str, by: Actor, note: str | None = None, *,
                    tier: str | None = None, data: Mapping[str, Any] | None = None) -> Question:
@@ -142,6 +146,7 @@ class QuestionChanges:
             if updated != current:
                 uow.questions.save(updated)
             stored = [uow.questions.append_event(updated.id, event) for event in events]
+            self._outbound.emit(uow, question_changed(current, updated, stored))
             uow.commit()
         return updated, stored
 

@@ -47,6 +47,8 @@ from callcenter.services.crm_ports import (
 from callcenter.services.crm_views import topic_dict
 from callcenter.services.ports import Clock
 from callcenter.services.question_changes import QuestionChanges
+from callcenter.services.question_webhooks import question_created
+from callcenter.services.webhook_ports import NO_OUTBOUND_EVENTS, OutboundEvents
 
 SUBJECT_MAX = 500
 MAX_DRAWS = 10  # ten collisions in a row among 10^8 numbers a year means a broken random source
@@ -81,8 +83,9 @@ class _Registration:
 class QuestionService(QuestionChanges):
     def __init__(self, uow: CrmUowFactory, clock: Clock, calendar: WorkingCalendar,
                  coordinator: CoordinatorDirectory, tz: tzinfo,
-                 draw: Callable[[int], int] = secrets.randbelow) -> None:
-        super().__init__(uow, clock, calendar)
+                 draw: Callable[[int], int] = secrets.randbelow,
+                 outbound: OutboundEvents = NO_OUTBOUND_EVENTS) -> None:
+        super().__init__(uow, clock, calendar, outbound)
         self._coordinator = coordinator
         self._tz = tz
         self._draw = draw
@@ -104,7 +107,9 @@ class QuestionService(QuestionChanges):
             question = self._add_with_fresh_number(uow, draft)
             payload = {"channel": reg.channel.value, "type": reg.type.value, "track": reg.track.value,
                        "due": iso(due), "owner_user_id": question.owner_user_id}
-            uow.questions.append_event(question.id, QuestionEvent(EventKind.REGISTERED, now, user, payload))
+            event = QuestionEvent(EventKind.REGISTERED, now, user, payload)
+            registered = uow.questions.append_event(question.id, event)
+            self._outbound.emit(uow, question_created(question, registered))
             uow.commit()
         return question
 

@@ -227,3 +227,4 @@ class RoutingSettings:
     wrap_up_s: float = 30.0
     write_address: str = "question@mi-is.be"
     pause_reasons: tuple[str, ...] = ()
+    probe_number: str = ""  # calls to it go to the announcement endpoint as test calls; "" none

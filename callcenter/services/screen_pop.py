@@ -1,26 +1,48 @@
 """The screen-pop: who is calling, their open questions with working days left, their last calls.
 
 This is the payload of ``GET /api/v1/contacts/lookup?number=…``; it runs on every ringing call, so it
-reads with four indexed queries: who owns the number (contacts and organisations), their numbers,
-their open questions, their last calls.
+reads with three to five indexed statements: who owns the number (contacts with their numbers, and
+organisations), the members of those organisations when it is a switchboard, their open questions,
+and the last calls. ``contacts[].last_calls`` are a contact's own last calls when the number is theirs
+or a household's (a few people share it); behind a switchboard, or a number many people gave, they
+are null (not read: the calls from such a number are nobody's in particular), and the number's own
+last ended calls (not the one ringing now) are in ``last_calls_from_number``, present (a list)
+whenever the match is only possible, null otherwise.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, tzinfo
 
 from callcenter.domain.calls import Call
 from callcenter.domain.contacts import Contact, Match
 from callcenter.domain.phone import format_phone, normalise_phone
 from callcenter.domain.questions import Question, working_days_left
-from callcenter.services.crm_ports import CrmUowFactory, JsonDict, NumberMatches, WorkingCalendar, iso
+from callcenter.services.crm_ports import (
+    CrmUnitOfWork,
+    CrmUowFactory,
+    JsonDict,
+    NumberMatches,
+    WorkingCalendar,
+    iso,
+)
 from callcenter.services.crm_views import call_dict, contact_dict, organisation_dict
 from callcenter.services.ports import Clock
 
 MAX_CONTACTS = 10  # a big CPAS switchboard has hundreds of officers; the panel offers a search beyond
 LAST_CALLS = 5
 MAX_OPEN_QUESTIONS = 100
+HOUSEHOLD = 4  # up to this many people sharing a number (a home line), each shows their own last calls
+
+
+@dataclass(frozen=True)
+class _Found:
+    matches: NumberMatches
+    questions: list[Question]
+    calls: dict[int, list[Call]]  # only the contacts whose own last calls are shown
+    from_number: list[Call] | None  # None: not read (one owner, or nobody)
 
 
 class ScreenPopService:
@@ -37,31 +59,41 @@ class ScreenPopService:
         """Return who ``number`` belongs to, each with open questions and last calls (see module doc)."""
         e164 = normalise_phone(number, field="number")
         with self._uow() as uow:
-            matches = uow.contacts.match_number(e164, self._max_contacts)
-            contacts = matches.direct + matches.via_switchboard
-            ids = [c.id for c in contacts]
-            questions = uow.questions.open_for_contacts(ids, MAX_OPEN_QUESTIONS) if ids else []
-            calls = uow.calls.last_for_contacts(ids, self._last_calls) if ids else {}
+            found = self._read(uow, e164)
+        matches = found.matches
+        contacts = matches.direct + matches.via_switchboard
         match = _match(matches)
         render = self._question_renderer()
+        from_number = found.from_number
         return {
             "number": e164,
             "display": format_phone(e164),
             "unknown": not contacts and not matches.switchboards,
             "organisations": [organisation_dict(org) for org in matches.switchboards],
-            "contacts": [self._contact(c, match, matches, questions, calls.get(c.id, []), render)
-                         for c in contacts],
+            "contacts": [self._contact(c, match, matches, found, render) for c in contacts],
             "more_contacts": matches.truncated,
+            "last_calls_from_number": None if from_number is None else [call_dict(c) for c in from_number],
         }
 
-    def _contact(self, contact: Contact, match: Match, matches: NumberMatches, questions: list[Question],
-                 calls: list[Call], render: Callable[[Question], JsonDict]) -> JsonDict:
+    def _read(self, uow: CrmUnitOfWork, e164: str) -> _Found:
+        matches = uow.contacts.match_number(e164, self._max_contacts)
+        ids = [c.id for c in matches.direct + matches.via_switchboard]
+        questions = uow.questions.open_for_contacts(ids, MAX_OPEN_QUESTIONS) if ids else []
+        own = _showing_own_calls(matches)
+        calls = uow.calls.last_for_contacts(own, self._last_calls) if own else {}
+        shared = bool(ids or matches.switchboards) and _match(matches) is Match.POSSIBLE
+        from_number = uow.calls.last_from_number(e164, self._last_calls) if shared else None
+        return _Found(matches, questions, calls, from_number)
+
+    def _contact(self, contact: Contact, match: Match, matches: NumberMatches, found: _Found,
+                 render: Callable[[Question], JsonDict]) -> JsonDict:
         org = matches.organisations.get(contact.organisation_id) if contact.organisation_id else None
+        calls = found.calls.get(contact.id)
         return {
             **contact_dict(contact, org),
             "match": match.value,
-            "open_questions": [render(q) for q in questions if q.contact_id == contact.id],
-            "last_calls": [call_dict(call) for call in calls],
+            "open_questions": [render(q) for q in found.questions if q.contact_id == contact.id],
+            "last_calls": None if calls is None else [call_dict(call) for call in calls],
         }
 
     def _question_renderer(self) -> Callable[[Question], JsonDict]:
@@ -80,6 +112,18 @@ class ScreenPopService:
             return _open_question(q, left, overdue=now > q.due_at)
 
         return render
+
+
+def _showing_own_calls(matches: NumberMatches) -> list[int]:
+    """Return the contacts whose own last calls are shown: the owner or the household of the number.
+
+    Not the people behind a switchboard (or a number many gave): a call from a shared number is
+    recorded as nobody's (callcenter.services.calls), and ten officers' own calls would double the
+    time of the lookup.
+    """
+    if matches.switchboards or len(matches.direct) > HOUSEHOLD:
+        return []
+    return [c.id for c in matches.direct]
 
 
 def _match(matches: NumberMatches) -> Match:

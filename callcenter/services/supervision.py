@@ -33,21 +33,24 @@ class DayFigures(Protocol):
 
 class SupervisionBoard:
     def __init__(self, presence: Callable[[], AgentsBoard], calls: Callable[[], QueueBoard],
-                 stats: Callable[[], DayFigures], clock: Clock) -> None:
+                 stats: Callable[[], DayFigures], clock: Clock,
+                 phones: Callable[[], frozenset[str] | None] = lambda: None) -> None:
         # Providers: presence and the call lifecycle are features built after this one.
         self._presence = presence
         self._calls = calls
         self._stats = stats
         self._clock = clock
+        self._phones = phones  # SIP users with a registered phone; None when registrations are not tracked
 
     def snapshot(self) -> dict[str, Any]:
         """Return agents, waiting callers and today's figures, and whether routing runs on Redis ("live")."""
         calls = self._calls()
         today = self._stats().today()
+        phones = self._phones()
         return {
             "at": iso(self._clock.now()),
             "live": bool(calls.routing_health().get("ok")),
-            "agents": [_agent(view) for view in self._presence().all()],
+            "agents": [_agent(view, phones) for view in self._presence().all()],
             "waiting": [_waiting(call) for call in calls.waiting()],
             "today": {"answered": today["answered"], "abandoned": today["abandoned"],
                       "answered_in_time": today["answered_within_20s"],
@@ -55,9 +58,10 @@ class SupervisionBoard:
         }
 
 
-def _agent(view: PresenceView) -> dict[str, Any]:
+def _agent(view: PresenceView, phones: frozenset[str] | None) -> dict[str, Any]:
     return {"id": view.agent_id, "name": view.display_name, "status": view.status.value,
-            "reason": view.reason, "since": iso(view.since)}
+            "reason": view.reason, "since": iso(view.since),
+            "phone_registered": None if phones is None else view.username in phones}
 
 
 def _waiting(call: dict[str, Any]) -> dict[str, Any]:

@@ -38,12 +38,14 @@ from callcenter.services.sla_ports import (
     SlaUnitOfWork,
     SlaUowFactory,
 )
+from callcenter.services.webhook_ports import NO_OUTBOUND_EVENTS, OutboundEvents
 
 
 class WorkflowService(DelayNotices):
     def __init__(self, uow: SlaUowFactory, clock: Clock, calendar: WorkingCalendar, experts: ExpertFinder,
-                 outbox: MailOutbox, reminders: ReminderScheduler, tz: tzinfo) -> None:
-        super().__init__(uow, clock, calendar, outbox, reminders, tz)
+                 outbox: MailOutbox, reminders: ReminderScheduler, tz: tzinfo,
+                 outbound: OutboundEvents = NO_OUTBOUND_EVENTS) -> None:
+        super().__init__(uow, clock, calendar, outbox, reminders, tz, outbound)
         self._experts = experts
 
     def transfer_candidates(self, reg_no: str, at: datetime | None = None) -> list[ExpertAvailability]:

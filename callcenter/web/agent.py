@@ -36,7 +36,8 @@ def panel() -> str:
     topics = [(t.code, t.names.get(lang) or t.code) for t in services().topics.list(active_only=True)]
     languages = text.language_names()
     return render_template("agent/panel.html", config=_config(_agent_id(), lang, dict(reasons), dict(topics)),
-                           presence=_presence(dict(reasons)), pause_reasons=reasons, topics=topics,
+                           presence=_presence(dict(reasons)), phone=_phone(), pause_reasons=reasons,
+                           topics=topics,
                            contact_languages=[(code.value, languages[code.value]) for code in Language],
                            **context)
 
@@ -95,6 +96,15 @@ def _presence(reasons: dict[str, str]) -> dict[str, Any]:
         return {"missing": True, "status": "offline", "label": names["offline"], "reason": None}
     return {"missing": False, "status": state.status.value, "label": names[state.status],
             "reason": state.reason, "reason_label": reasons.get(state.reason or "", "")}
+
+
+def _phone() -> bool | None:
+    """Tell whether the agent's SIP phone is registered; None when our SIP edge is not used."""
+    s = services()
+    username = current_principal().username
+    if not s.settings.sip_enabled or username is None:
+        return None
+    return bool(s.phone_registrations.status(username)["registered"])
 
 
 def _config(agent_id: int, lang: str, reasons: dict[str, str], topics: dict[str, str]) -> dict[str, Any]:

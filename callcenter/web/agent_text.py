@@ -81,6 +81,7 @@ def panel_text() -> dict[str, Any]:
     return {
         **common_text(),
         "incoming": gettext("Incoming call: {caller}"),
+        "phone": phone_texts(),
         "unknown_number": gettext("Unknown number"),
         "possible_callers": plural("{n} possible caller", "{n} possible callers"),
         "shared_number": gettext("Several people use this number: ask who is calling."),
@@ -98,6 +99,8 @@ def panel_text() -> dict[str, Any]:
         "no_open_questions": gettext("No open questions."),
         "last_calls": gettext("Last calls"),
         "no_last_calls": gettext("No earlier calls."),
+        "calls_from_number": gettext("Last calls from this number"),
+        "no_calls_from_number": gettext("No earlier calls from this number."),
         "columns": [gettext("Registration number"), gettext("Subject"), gettext("Status"), gettext("Due"),
                     gettext("Deadline"), gettext("Actions")],
         "question_status": question_status_names(),
@@ -128,4 +131,11 @@ def board_text() -> dict[str, Any]:
         "unknown_number": gettext("Unknown number"),
         "call_state": {"new": gettext("Arriving"), "waiting": gettext("Waiting"),
                        "ringing": gettext("Ringing")},
+        "phone": phone_texts(),
     }
+
+
+def phone_texts() -> dict[str, str]:
+    """Say whether an agent's SIP phone is registered (agent panel, supervision)."""
+    return {"registered": gettext("Phone registered"),
+            "unregistered": gettext("Phone not registered: calls cannot ring it")}

@@ -30,7 +30,8 @@ def create() -> tuple[Response, int, dict[str, str]]:
     query=(Param("number", {"type": "string", "maxLength": 40}, "The calling number as received.",
                  required=True),),
     description="The contacts who gave the number or whose organisation's switchboard it is, each with "
-                "open questions (working days left) and last calls."))
+                "open questions (working days left) and, for the number's owner or a household, their "
+                "last calls; when several people may be calling, the last calls from the number."))
 def lookup() -> Response:
     return jsonify(services().screen_pop.lookup(query()["number"]))
 

@@ -63,6 +63,11 @@ _CONTACT_FIELDS: Schema = {
     "language": choice(Language),
 }
 
+_OWN_CALLS = ("The contact's own last calls, newest first; null when not read: behind a switchboard or a "
+              "number more people share than a household (see last_calls_from_number).")
+_NUMBER_CALLS = ("The last ended calls from this number, whoever made them, newest first, when the match is "
+                 "only possible (a switchboard, a shared line); null otherwise.")
+
 CRM_RESPONSES: dict[str, Schema] = {
     "Phone": closed(number={**STRING, "description": "E.164"}, display={**STRING, "description": "As read"}),
     "Organisation": closed(id=ID, name=STRING, switchboard=nullable(ref("Phone"))),
@@ -92,13 +97,14 @@ CRM_RESPONSES: dict[str, Schema] = {
         **_CONTACT_FIELDS, organisation=nullable(ref("Organisation")), phones=array(ref("Phone")),
         match=choice(Match, "exact: the only owner of the number; possible: one of several."),
         open_questions=array(ref("OpenQuestion"), "Soonest due first."),
-        last_calls=array(ref("Call"), "Newest first.")),
+        last_calls=nullable(array(ref("Call"))) | {"description": _OWN_CALLS}),
     "ScreenPop": closed(
         number={**STRING, "description": "The number looked up, in E.164."}, display=STRING,
         unknown={**BOOL, "description": "Nobody has this number."},
         organisations=array(ref("Organisation"), "Organisations whose switchboard this number is."),
         contacts=array(ref("PoppedContact")),
-        more_contacts={**BOOL, "description": "More contacts matched than are listed."}),
+        more_contacts={**BOOL, "description": "More contacts matched than are listed."},
+        last_calls_from_number=nullable(array(ref("Call"))) | {"description": _NUMBER_CALLS}),
 }
 
 WORKFLOW_RESPONSES: dict[str, Schema] = {

@@ -16,6 +16,7 @@ from callcenter.services.question_desk import RECORDABLE_KINDS
 from callcenter.services.questions import SUBJECT_MAX
 from callcenter.web.api_responses import RESPONSE_SCHEMAS
 from callcenter.web.schema_parts import ID, INSTANT, Schema, choice, nullable, obj, ref, text
+from callcenter.web.webhook_schemas import WEBHOOK_SCHEMAS
 
 _CONTACT_FIELDS: Schema = {
     "name": text(200, "Full name as the person gives it.", min_length=1),
@@ -131,4 +132,4 @@ REQUEST_SCHEMAS: dict[str, Schema] = {
     "DelayNoticeRequest": DELAY_NOTICE,
 }
 
-SCHEMAS: dict[str, Schema] = {**REQUEST_SCHEMAS, **RESPONSE_SCHEMAS}
+SCHEMAS: dict[str, Schema] = {**REQUEST_SCHEMAS, **RESPONSE_SCHEMAS, **WEBHOOK_SCHEMAS}

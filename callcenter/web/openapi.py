@@ -17,6 +17,7 @@ from callcenter.web.api_operations import Operation, operation, operation_of
 from callcenter.web.api_schemas import SCHEMAS
 from callcenter.web.openapi_external import EXTERNAL_OPERATIONS
 from callcenter.web.schema_parts import ref
+from callcenter.web.webhook_schemas import event_components, webhook_operations
 
 API_PREFIX = "/api/v1/"
 SECURITY_SCHEME = "bearerAuth"
@@ -77,8 +78,9 @@ def build_document(app: Flask) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": INFO,
         "paths": paths,
+        "webhooks": webhook_operations(),  # what subscribed systems receive (callcenter.web.api_webhooks)
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **event_components()},
             "securitySchemes": {SECURITY_SCHEME: {"type": "http", "scheme": "bearer",
                                                   "description": "A token from `callcenter tokens`."}},
         },

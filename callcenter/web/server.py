@@ -71,7 +71,12 @@ class _GunicornApp(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        return self._factory()  # called in each worker after fork
+        from callcenter.web.after_response import AfterResponseMiddleware
+
+        app = self._factory()  # called in each worker after fork
+        if hasattr(app, "wsgi_app"):  # a Flask app: the CTI API answers before its bookkeeping
+            app.wsgi_app = AfterResponseMiddleware(app.wsgi_app)
+        return app
 
 
 def _close_services(server: Any, worker: Any) -> None:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from callcenter.domain.questions import Status
+from callcenter.services.calls import FinishedCall
+from callcenter.services.contacts import ContactIn
 from tests.e2e import panel_site
 from tests.e2e.panel_site import CALLER, SERVICE_NUMBER, Site, axe_violations, log_in, shot, staff_context
 
@@ -154,5 +157,37 @@ def test_an_unknown_caller_is_registered_with_their_question_from_the_pop(browse
     expect(panel.locator("#tools-title")).to_have_text(f"Question {number}")
     assert axe_violations(panel) == []
     shot(panel, "new-caller")
+    event(site, "hangup", call_id, cause="cancel")
+    context.close()
+
+
+def test_a_call_from_a_switchboard_pops_the_calls_from_it_not_each_officers(browser: Browser,
+                                                                           site: Site) -> None:
+    switchboard, services = "+3281337011", site.services
+    cpas = services.contacts.create_organisation("CPAS de Namur", switchboard)
+    services.contacts.create(ContactIn("Luc Dubois", ("0472 11 22 33",), None, "fr", cpas.id))
+    earlier = services.clock.now() - timedelta(days=1)
+    services.calls.record_finished(FinishedCall("e2e-earlier", switchboard, SERVICE_NUMBER, "inbound",
+                                                earlier, earlier + timedelta(minutes=4), outcome="answered"))
+    context = staff_context(browser)
+    panel = context.new_page()
+    log_in(panel, site, "anna")
+    expect(panel.locator("#live-state")).to_have_attribute("data-state", "open")
+    panel.click("#presence-form button[value=available]")
+    presence_of(panel, "available")
+
+    call_id = f"e2e-{uuid.uuid4().hex[:8]}"
+    event(site, "newCall", call_id, **{"from": switchboard, "to": SERVICE_NUMBER})
+    assert site.cti().route(call_id, uuid.uuid4().hex, switchboard, SERVICE_NUMBER)["action"] == "ring"
+    callers = panel.locator("#callers")
+    expect(callers).to_contain_text("Standard de CPAS de Namur")
+    from_number = callers.locator(".number-calls")
+    expect(from_number.locator("h3")).to_have_text("Derniers appels depuis ce numéro")
+    expect(from_number.locator("li")).to_have_count(1)  # the earlier call, not the one ringing
+    expect(from_number.locator("li")).to_contain_text("Entrant")
+    card = callers.locator("article.caller", has_text="Luc Dubois")
+    expect(card.locator("h4")).to_have_text(["Questions ouvertes"])  # the officer's own calls are not read
+    assert axe_violations(panel) == []
+    shot(panel, "switchboard-pop")
     event(site, "hangup", call_id, cause="cancel")
     context.close()

@@ -88,6 +88,19 @@ def test_lookup_pops_the_caller_with_open_questions_and_last_calls(api: Api) -> 
     assert open_question["registration_number"] == question["registration_number"]
     assert open_question["working_days_left"] == 2 and open_question["overdue"] is False
     assert [c["call_id"] for c in contact["last_calls"]] == ["c-1"]
+    assert pop["last_calls_from_number"] is None  # the number is Anne's alone
+
+
+def test_lookup_of_a_switchboard_pops_the_calls_from_it(api: Api) -> None:
+    cpas = api.services.contacts.create_organisation("CPAS de Namur", "081 33 70 11")
+    luc = _create(api, name="Luc Dubois", phones=["0472 11 22 33"], organisation_id=cpas.id)
+    api.services.calls.record_finished(FinishedCall("c-2", "+3281337011", "+3225088500", "inbound",
+                                                    T0 - timedelta(minutes=3), T0))
+    pop = api.get("/api/v1/contacts/lookup?number=081337011").get_json()
+    assert [o["name"] for o in pop["organisations"]] == ["CPAS de Namur"]
+    [contact] = pop["contacts"]
+    assert (contact["id"], contact["match"], contact["last_calls"]) == (luc["id"], "possible", None)
+    assert [c["call_id"] for c in pop["last_calls_from_number"]] == ["c-2"]
 
 
 def test_lookup_of_an_unknown_or_bad_number(api: Api) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from callcenter.bootstrap import Services
 from callcenter.crm_wiring import OfficeWorkingCalendar
+from callcenter.domain.calls import Call, Direction
 from callcenter.domain.errors import Conflict
 from callcenter.domain.registration import new_registration_number
 from callcenter.services.calls import FinishedCall
@@ -79,3 +80,38 @@ def test_a_drawn_number_already_taken_is_drawn_again(crm: Services) -> None:
     second = service.register(RegisterQuestion(anne, "phone", subject="b"), by=3)
     assert first.registration_number == str(new_registration_number(2026, lambda _: 12345678))
     assert second.registration_number == str(new_registration_number(2026, lambda _: 87654321))
+
+
+def test_a_switchboard_pops_the_last_calls_from_it_instead_of_each_officers(crm: Services) -> None:
+    cpas = crm.contacts.create_organisation("CPAS de Namur", switchboard="081 33 70 11")
+    luc = citizen(crm, "Luc Dubois", "0472 11 22 33", "081 33 70 11", organisation_id=cpas.id)
+    citizen(crm, "Ann Maes", "0472 44 55 66", organisation_id=cpas.id)
+    crm.calls.record_finished(_call("direct", "0472 11 22 33", minutes_ago=5))
+    for i in range(7):
+        crm.calls.record_finished(_call(f"board-{i}", "+32 81 33 70 11", minutes_ago=60 - i))
+    crm.calls.record_finished(_call("elsewhere", "0471 99 88 77", minutes_ago=1))
+    with crm.uow() as uow:  # the call ringing now, as the call lifecycle records it: not an earlier one
+        uow.calls.add(Call(0, "ringing", None, "+3281337011", OUR_NUMBER, Direction.INBOUND, T0, None, None,
+                           None, None, None))
+        uow.commit()
+    number = ask(crm, luc)
+    crm.questions.link_call(number, "board-6", by=3)
+    pop = crm.screen_pop.lookup("081337011")
+    shown = [(c["name"], c["last_calls"]) for c in pop["contacts"]]
+    assert shown == [("Luc Dubois", None), ("Ann Maes", None)]  # who gave the number, then the others
+    calls = pop["last_calls_from_number"]
+    assert [c["call_id"] for c in calls] == ["board-6", "board-5", "board-4", "board-3", "board-2"]
+    assert calls[0]["from_number"] == "+3281337011"
+    assert (calls[0]["question"], calls[1]["question"]) == (number, None)
+
+
+def test_a_household_line_pops_each_persons_calls_and_the_calls_from_the_line(crm: Services) -> None:
+    jan = citizen(crm, "Jan", "0471 12 34 56", "02 555 12 12")
+    marie = citizen(crm, "Marie", "02 555 12 12")
+    crm.calls.record_finished(_call("mobile", "0471 12 34 56", minutes_ago=9))
+    crm.calls.record_finished(_call("line", "02 555 12 12", minutes_ago=5))  # shared: nobody's
+    pop = crm.screen_pop.lookup("025551212")
+    own = {c["id"]: [call["call_id"] for call in c["last_calls"]] for c in pop["contacts"]}
+    assert own == {jan: ["mobile"], marie: []}
+    assert [c["call_id"] for c in pop["last_calls_from_number"]] == ["line"]
+    assert crm.screen_pop.lookup("0471123456")["last_calls_from_number"] is None  # Jan's own: exact

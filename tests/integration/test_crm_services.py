@@ -81,6 +81,8 @@ def test_a_shared_number_returns_every_owner_as_a_possible_match(crm: Services) 
     pop = crm.screen_pop.lookup("0032 2 508 85 86")
     assert sorted(c["id"] for c in pop["contacts"]) == [first, second]
     assert {c["match"] for c in pop["contacts"]} == {"possible"}
+    assert [c["last_calls"] for c in pop["contacts"]] == [[], []]  # a household: each person's own
+    assert pop["last_calls_from_number"] == []  # and the line's, whoever called from it
 
 
 def test_a_switchboard_belongs_to_its_organisation_and_pops_its_officers(crm: Services) -> None:
@@ -92,6 +94,7 @@ def test_a_switchboard_belongs_to_its_organisation_and_pops_its_officers(crm: Se
     [contact] = pop["contacts"]
     assert (contact["id"], contact["match"]) == (officer, "possible")
     assert contact["organisation"]["switchboard"]["number"] == "+3281337011"
+    assert (contact["last_calls"], pop["last_calls_from_number"]) == (None, [])  # the number's calls only
 
 
 def test_history_is_append_only(crm: Services) -> None:

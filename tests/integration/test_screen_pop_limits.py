@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import event
+
 from callcenter.bootstrap import Services
 from callcenter.services.contacts import ContactIn
 from callcenter.services.screen_pop import MAX_CONTACTS
@@ -36,3 +38,38 @@ def test_a_switchboard_nobody_gave_shows_the_organisations_first_members_by_name
     pop = crm.screen_pop.lookup(SWITCHBOARD)
     assert [c["name"] for c in pop["contacts"]] == [f"Officer {n:02d}" for n in range(MAX_CONTACTS)]
     assert pop["more_contacts"] is True
+
+
+def _statements_of_lookup(crm: Services, number: str) -> list[str]:
+    sent: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    event.listen(crm.engine, "before_cursor_execute", record)
+    try:
+        crm.screen_pop.lookup(number)
+    finally:
+        event.remove(crm.engine, "before_cursor_execute", record)
+    return sent
+
+
+def test_a_lookup_reads_each_kind_of_number_in_few_statements(crm: Services) -> None:
+    _officers(crm, 3, give_switchboard=True)
+    crm.contacts.create(ContactIn("Anne Peeters", ["0471 12 34 56"], None, "nl"))
+    # Who has the number (with their numbers), open questions, then own calls or the number's calls;
+    # a switchboard adds its organisations' first members.
+    counts = {number: len(_statements_of_lookup(crm, number))
+              for number in ("0471 12 34 56", SWITCHBOARD, "0499 99 99 99")}
+    assert counts == {"0471 12 34 56": 3, SWITCHBOARD: 4, "0499 99 99 99": 1}
+
+
+def test_the_people_behind_a_switchboard_pop_with_their_numbers_in_order(crm: Services) -> None:
+    org = crm.contacts.create_organisation("CPAS de Liège", SWITCHBOARD)
+    crm.contacts.create(ContactIn("Ann", ["04 220 61 02", "0472 00 00 01"], None, "fr", org.id))
+    crm.contacts.create(ContactIn("Bob", ["0472 00 00 02", SWITCHBOARD], None, "fr", org.id))
+    crm.contacts.create(ContactIn("Cas", [], "cas@cpas-liege.be", "fr", org.id))
+    pop = crm.screen_pop.lookup(SWITCHBOARD)
+    numbers = [(c["name"], [p["number"] for p in c["phones"]]) for c in pop["contacts"]]
+    assert numbers == [("Bob", ["+32472000002", "+3242206000"]), ("Ann", ["+3242206102", "+32472000001"]),
+                       ("Cas", [])]

@@ -129,6 +129,10 @@ class FakeCalls:
         newest = sorted(self.rows.values(), key=lambda c: c.started_at, reverse=True)
         return {cid: [c for c in newest if c.contact_id == cid][:per_contact] for cid in contact_ids}
 
+    def last_from_number(self, number: str, limit: int) -> list[Call]:
+        newest = sorted(self.rows.values(), key=lambda c: c.started_at, reverse=True)
+        return [c for c in newest if c.from_number == number and c.ended_at is not None][:limit]
+
 
 @dataclass
 class FakeCrmUow:

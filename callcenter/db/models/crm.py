@@ -109,7 +109,10 @@ class QuestionEventRow(Base):
 
 class CallRow(Base):
     __tablename__ = "calls"
-    __table_args__ = (Index("ix_calls_contact_started", "contact_id", "started_at"),)  # last calls
+    __table_args__ = (
+        Index("ix_calls_contact_started", "contact_id", "started_at"),  # a contact's last calls
+        Index("ix_calls_from_number_started", "from_number", "started_at"),  # a shared number's (0011)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[str] = mapped_column(String(100), unique=True)

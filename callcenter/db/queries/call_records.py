@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, false, func, select, update
+from sqlalchemy import Row, delete, false, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from callcenter.db.models.crm import CallRow, QuestionRow
 from callcenter.db.models.routing import CallLegRow, CallRoutingRow, CtiRequestRow
+from callcenter.db.upsert import insert_on_conflict
 
 QUEUED_STATES = ("waiting", "ringing")  # twin of callcenter.domain.call_records.QUEUED
 RANG = "rang"  # twin of callcenter.domain.call_events.LegOutcome.RANG
@@ -24,11 +25,34 @@ def call_with_routing(session: Session, call_id: str, *, for_update: bool = Fals
             .where(CallRow.call_id == call_id))
     if for_update:
         stmt = stmt.with_for_update(of=CallRow)
-    return session.execute(stmt).one_or_none()
+    # Fresh values even for rows this session loaded before a bulk UPDATE of them (see update_routing).
+    return session.execute(stmt.execution_options(populate_existing=True)).one_or_none()
 
 
 def routing_row(session: Session, call_id: str) -> CallRoutingRow | None:
     return session.get(CallRoutingRow, call_id)
+
+
+def insert_new_call(session: Session, call: dict[str, Any], routing: dict[str, Any]) -> bool:
+    """Insert a call with its routing row; False (nothing written) when its call id is taken."""
+    stmt = insert_on_conflict(session, CallRow).on_conflict_do_nothing(index_elements=["call_id"])
+    # Values as parameters, not in the statement: its compiled form is cached across calls.
+    inserted = session.connection().execute(stmt.returning(CallRow.id), call).first()
+    if inserted is None:
+        return False
+    session.connection().execute(insert(CallRoutingRow), routing)
+    return True
+
+
+def update_routing(session: Session, call_id: str, values: dict[str, Any], *, last_seen: datetime | None,
+                   language: str | None) -> None:
+    """Set a call's routing columns; ``last_seen`` and ``language`` only where given (the language once)."""
+    if last_seen is not None:
+        values = {**values, "last_seen": last_seen}
+    if language is not None:
+        values = {**values, "language": func.coalesce(CallRoutingRow.language, language)}
+    session.execute(update(CallRoutingRow).where(CallRoutingRow.call_id == call_id).values(**values)
+                    .execution_options(synchronize_session=False))
 
 
 def queued_calls(session: Session, stale_before: datetime) -> list[Row[Any]]:
@@ -40,10 +64,11 @@ def queued_calls(session: Session, stale_before: datetime) -> list[Row[Any]]:
     return list(session.execute(stmt).all())
 
 
-def leg_exists(session: Session, call_id: str, agent_id: int, round_: int) -> bool:
-    stmt = select(CallLegRow.id).where(CallLegRow.call_id == call_id, CallLegRow.agent_id == agent_id,
-                                       CallLegRow.round == round_)
-    return session.execute(stmt).first() is not None
+def add_legs_once(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert legs (one dict of columns each); a leg already there (call, agent, round) is left alone."""
+    stmt = insert_on_conflict(session, CallLegRow).on_conflict_do_nothing(
+        index_elements=["call_id", "agent_id", "round"])
+    session.connection().execute(stmt, rows)
 
 
 def end_ringing_legs(session: Session, call_id: str, agent_ids: Sequence[int] | None, outcome: str,
@@ -83,6 +108,14 @@ def calls_arrived_between(session: Session, start: datetime, end: datetime) -> l
             .where(CallRow.started_at >= start, CallRow.started_at < end, CallRow.direction == "inbound",
                    func.coalesce(CallRoutingRow.test, false()) == false()))
     return list(session.execute(stmt).all())
+
+
+def claim_cti_request(session: Session, kind: str, key: str, at: datetime) -> bool:
+    """Record a request id as being processed; False when it was recorded before (nothing written)."""
+    stmt = (insert_on_conflict(session, CtiRequestRow)
+            .on_conflict_do_nothing(index_elements=["kind", "key"]).returning(CtiRequestRow.id))
+    row = {"kind": kind, "key": key, "received_at": at, "response": None}
+    return session.connection().execute(stmt, row).first() is not None
 
 
 def cti_request(session: Session, kind: str, key: str) -> CtiRequestRow | None:

@@ -1,4 +1,4 @@
-"""Call queries by intent: one call by its telephony id, the last calls of some contacts."""
+"""Call queries by intent: one call by its telephony id, the last calls of some contacts or from a number."""
 
 from __future__ import annotations
 
@@ -43,3 +43,17 @@ def _last_calls_statement(contacts: int) -> Select[Any]:
             .outerjoin(QuestionRow, QuestionRow.id == CallRow.question_id)
             .where(CallRow.id.in_(ids))
             .order_by(CallRow.contact_id, CallRow.started_at.desc()))
+
+
+# A backward range scan of (from_number, started_at): the newest calls first, whoever made them; the
+# calls not ended yet (the one ringing now) are the only ones skipped on the way.
+_FROM_NUMBER: Select[Any] = (
+    select(*CallRow.__table__.c, QuestionRow.registration_number.label("question_number"))
+    .outerjoin(QuestionRow, QuestionRow.id == CallRow.question_id)
+    .where(CallRow.from_number == bindparam("number"), CallRow.ended_at.is_not(None))
+    .order_by(CallRow.started_at.desc()).limit(bindparam("limit")))
+
+
+def last_calls_from_number(session: Session, number: str, limit: int) -> list[Row[Any]]:
+    """Return rows (call columns, question_number) of the ``limit`` newest ended calls from ``number``."""
+    return list(session.execute(_FROM_NUMBER, {"number": number, "limit": limit}).all())

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     CompoundSelect,
     Row,
+    Select,
     bindparam,
     cast,
     delete,
@@ -17,7 +18,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from callcenter.db.models.crm import ContactPhoneRow, ContactRow, OrganisationRow
 
@@ -28,20 +29,25 @@ SWITCHBOARD, DIRECT, VIA_SWITCHBOARD = 0, 1, 2
 _ORG = (OrganisationRow.id.label("org_id"), OrganisationRow.name.label("org_name"),
         OrganisationRow.switchboard.label("org_switchboard"))
 _PERSON = (ContactRow.id, ContactRow.name, ContactRow.email, ContactRow.language, ContactRow.organisation_id)
+# Every number of each contact found, one row each: the screen-pop shows them without another round trip.
+_NUMBERS = aliased(ContactPhoneRow, name="numbers")
+_NUMBER = (_NUMBERS.e164.label("phone"), _NUMBERS.position.label("phone_position"))
 
 
 def _owners_statement() -> CompoundSelect:
     """Build once: organisations whose switchboard the number is, the first contacts (by id) giving it."""
     e164, limit = bindparam("e164"), bindparam("limit")
     nobody = (cast(null(), c.type).label(c.key) for c in _PERSON)
-    boards = select(literal_column(str(SWITCHBOARD)).label("rank"), *nobody, *_ORG).where(
+    no_number = (cast(null(), c.type).label(c.key) for c in _NUMBER)
+    boards = select(literal_column(str(SWITCHBOARD)).label("rank"), *nobody, *_ORG, *no_number).where(
         OrganisationRow.switchboard == e164)
     # Hundreds of officers may give a CPAS switchboard: the first ids come from the (e164, contact_id)
     # index, so the work is bounded by the limit, not by how many people gave the number.
     givers = (select(ContactPhoneRow.contact_id).where(ContactPhoneRow.e164 == e164)
               .order_by(ContactPhoneRow.contact_id).limit(limit).subquery())
-    direct = (select(literal_column(str(DIRECT)).label("rank"), *_PERSON, *_ORG)
+    direct = (select(literal_column(str(DIRECT)).label("rank"), *_PERSON, *_ORG, *_NUMBER)
               .join(givers, givers.c.contact_id == ContactRow.id)
+              .join(_NUMBERS, _NUMBERS.contact_id == ContactRow.id)
               .outerjoin(OrganisationRow, OrganisationRow.id == ContactRow.organisation_id))
     return union_all(boards, direct)
 
@@ -50,26 +56,30 @@ _OWNERS = _owners_statement()
 
 
 def owners_of_number(session: Session, e164: str, limit: int) -> list[Row[Any]]:
-    """Return, in one round trip, rows (rank, contact columns, org_* columns) of who ``e164`` belongs to.
+    """Return, in one round trip, rows (rank, contact columns, org_* columns, phone) of who has ``e164``.
 
     Rank SWITCHBOARD rows are organisations whose switchboard it is (contact columns null); DIRECT rows
-    up to ``limit`` contacts who gave the number (the oldest contacts when more did), by name.
+    up to ``limit`` contacts who gave the number (the oldest contacts when more did), by name, one row
+    per number of the contact, in the order the contact gave them.
     """
     rows = session.execute(_OWNERS, {"e164": e164, "limit": limit}).all()
-    return sorted(rows, key=lambda r: (r.rank, r.name or "", r.id or 0))
+    return sorted(rows, key=lambda r: (r.rank, r.name or "", r.id or 0, r.phone_position or 0))
 
 
 def members_of_organisations(session: Session, organisation_ids: Sequence[int], limit: int) -> list[Row[Any]]:
-    """Return each organisation's first ``limit`` members by name as VIA_SWITCHBOARD rows, by name."""
+    """Return each organisation's first ``limit`` members by name as VIA_SWITCHBOARD rows, by name.
+
+    One row per number of the member in the order given (phone null for a member without a number).
+    """
     if not organisation_ids:
         return []
     params = {f"o{i}": org_id for i, org_id in enumerate(organisation_ids)} | {"limit": limit}
     rows = session.execute(_members_statement(len(organisation_ids)), params).all()
-    return sorted(rows, key=lambda r: (r.name, r.id))
+    return sorted(rows, key=lambda r: (r.name, r.id, r.phone_position or 0))
 
 
 @lru_cache(maxsize=8)
-def _members_statement(organisations: int) -> CompoundSelect:
+def _members_statement(organisations: int) -> Select[Any]:
     """Build (once per number of organisations) the first-members statement for ids bound as o0, o1, …"""
     # One ordered range scan per organisation on (organisation_id, name): a big CPAS has hundreds of
     # officers, and only the first ``limit`` are read (SQLite has no LATERAL, hence a branch each).
@@ -78,7 +88,9 @@ def _members_statement(organisations: int) -> CompoundSelect:
               .where(ContactRow.organisation_id == bindparam(f"o{i}"))
               .order_by(ContactRow.name, ContactRow.id).limit(bindparam("limit")).subquery()
               for i in range(organisations)]
-    return union_all(*(select(first) for first in firsts))
+    members = union_all(*(select(first) for first in firsts)).subquery()
+    return (select(members, *_NUMBER)
+            .outerjoin(_NUMBERS, _NUMBERS.contact_id == members.c.id))
 
 
 def contact_ids_with_number(session: Session, e164: str) -> list[int]:

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, exists, select
+from sqlalchemy import Row, and_, delete, exists, insert, select
 from sqlalchemy.orm import Session
 
 from callcenter.db.models.identity import UserRoleRow, UserRow
 from callcenter.db.models.routing import AgentPresenceRow, AgentRow, PresenceChangeRow
+from callcenter.db.upsert import insert_on_conflict
 
 AGENT_ROLE = "agent"  # twin of callcenter.domain.identity.Role.AGENT
 
@@ -51,6 +52,21 @@ def presence_rows(session: Session, agent_ids: Sequence[int] | None, *,
     if for_update:
         stmt = stmt.with_for_update()  # by agent id: two deciders lock in the same order, no deadlock
     return list(session.scalars(stmt))
+
+
+def upsert_presence(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Make these (one dict of columns per agent) the agents' last known presence, in one statement."""
+    stmt = insert_on_conflict(session, AgentPresenceRow)
+    columns = [name for name in rows[0] if name != "agent_id"]
+    stmt = stmt.on_conflict_do_update(index_elements=["agent_id"],
+                                      set_={name: stmt.excluded[name] for name in columns})
+    # By agent id: two writers lock the rows in the same order, no deadlock.
+    session.connection().execute(stmt, sorted(rows, key=lambda row: int(row["agent_id"])))
+
+
+def add_presence_changes(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Append entries (one dict of columns each) to the presence log, in one statement."""
+    session.connection().execute(insert(PresenceChangeRow), rows)
 
 
 def presence_rows_updated_since(session: Session, at: datetime) -> list[AgentPresenceRow]:

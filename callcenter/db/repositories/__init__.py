@@ -11,12 +11,15 @@ from callcenter.db.repositories.agenda import AgendaRepository
 from callcenter.db.repositories.api_tokens import ApiTokenRepository
 from callcenter.db.repositories.crm import CRM_REPOSITORIES
 from callcenter.db.repositories.outbox import OutboxRepository
+from callcenter.db.repositories.provider_recordings import ProviderRecordingRepository
 from callcenter.db.repositories.public_status import PublicStatusRepository
 from callcenter.db.repositories.question_lists import QuestionListRepository
 from callcenter.db.repositories.routing import ROUTING_REPOSITORIES
 from callcenter.db.repositories.scheduling import ScheduledRunRepository
+from callcenter.db.repositories.sip import SipAccountRepository
 from callcenter.db.repositories.sla import SlaRepository
 from callcenter.db.repositories.users import UserRepository
+from callcenter.db.repositories.webhooks import WebhookRepository
 
 REPOSITORIES: dict[str, Any] = {
     **CRM_REPOSITORIES,  # contacts, topics, questions, calls
@@ -29,4 +32,7 @@ REPOSITORIES: dict[str, Any] = {
     "public_status": PublicStatusRepository,
     "question_lists": QuestionListRepository,
     "sla": SlaRepository,
+    "sip_accounts": SipAccountRepository,
+    "provider_recordings": ProviderRecordingRepository,
+    "webhooks": WebhookRepository,
 }

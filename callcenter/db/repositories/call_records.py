@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from callcenter.db.models.crm import CallRow
-from callcenter.db.models.routing import CallLegRow, CallRoutingRow, CtiRequestRow
+from callcenter.db.models.routing import CallRoutingRow
 from callcenter.db.queries import call_records as q
 from callcenter.domain.call_events import CallOutcome, LegOutcome
 from callcenter.domain.call_records import CallRecord, CallRouting, CallState, Leg
@@ -32,16 +31,14 @@ class CallRecordRepository:
         return None if found is None else to_record(*found)
 
     def add(self, record: CallRecord) -> CallRecord:
-        call = CallRow(call_id=record.call_id, direction=record.direction.value,
-                       **{name: getattr(record, name) for name in _CALL_FIELDS})
-        try:
-            with self._session.begin_nested():
-                self._session.add(call)
-                self._session.flush()
-                self._session.add(_routing_row(CallRoutingRow(call_id=record.call_id), record))
-                self._session.flush()
-        except IntegrityError as exc:  # the first two events of a call arrived at the same moment
-            raise Conflict(f"The call {record.call_id!r} is already recorded.", {"call_id": "taken"}) from exc
+        call = {"call_id": record.call_id, "direction": record.direction.value,
+                **{name: getattr(record, name) for name in _CALL_FIELDS}}
+        routing = {"call_id": record.call_id, **{name: getattr(record, name) for name in _ROUTING_FIELDS},
+                   "last_seen": record.last_seen or record.started_at, "state": record.state.value,
+                   "targets": _ids(record.targets)}
+        self._session.flush()  # rows changed through the session first: the inserts come after them
+        if not q.insert_new_call(self._session, call, routing):  # its first two events came at once
+            raise Conflict(f"The call {record.call_id!r} is already recorded.", {"call_id": "taken"})
         return record
 
     def save(self, record: CallRecord) -> None:
@@ -55,30 +52,21 @@ class CallRecordRepository:
         self._session.flush()
 
     def save_routing(self, routing: CallRouting) -> None:
-        row = q.routing_row(self._session, routing.call_id)
-        if row is None:
-            return  # a call the CRM recorded by hand: nothing routes it
-        row.state, row.round, row.targets = routing.state.value, routing.round, _ids(routing.targets)
-        row.ring_until, row.last_seen = routing.ring_until, routing.last_seen or row.last_seen
-        row.language = row.language or routing.language
-        self._session.flush()
+        # A call the CRM recorded by hand has no routing row: nothing routes it, nothing is updated.
+        values = {"state": routing.state.value, "round": routing.round, "targets": _ids(routing.targets),
+                  "ring_until": routing.ring_until}
+        q.update_routing(self._session, routing.call_id, values, last_seen=routing.last_seen,
+                         language=routing.language)
 
     def queued(self, stale_before: datetime) -> list[CallRouting]:
         return [_routing(r[0], r.started_at, r.from_number, r.agent_user_id)
                 for r in q.queued_calls(self._session, stale_before)]
 
     def add_legs(self, legs: Sequence[Leg]) -> None:
-        for leg in legs:
-            if q.leg_exists(self._session, leg.call_id, leg.agent_id, leg.round):
-                continue
-            try:
-                with self._session.begin_nested():
-                    self._session.add(CallLegRow(call_id=leg.call_id, agent_id=leg.agent_id, round=leg.round,
-                                                 rang_at=leg.rang_at, ended_at=leg.ended_at,
-                                                 outcome=leg.outcome.value))
-                    self._session.flush()
-            except IntegrityError:  # recorded by another node at the same moment
-                continue
+        if legs:  # a leg recorded already, here or by another node at the same moment, is left alone
+            q.add_legs_once(self._session, [
+                {"call_id": leg.call_id, "agent_id": leg.agent_id, "round": leg.round, "rang_at": leg.rang_at,
+                 "ended_at": leg.ended_at, "outcome": leg.outcome.value} for leg in legs])
 
     def end_legs(self, call_id: str, agent_ids: Sequence[int] | None, outcome: LegOutcome,
                  at: datetime) -> None:
@@ -114,15 +102,11 @@ class CtiRequestRepository:
         self._session = session
 
     def claim(self, kind: str, key: str, at: datetime) -> Claim:
-        try:
-            with self._session.begin_nested():
-                self._session.add(CtiRequestRow(kind=kind, key=key, received_at=at, response=None))
-                self._session.flush()
+        if q.claim_cti_request(self._session, kind, key, at):
             return Claim(True)
-        except IntegrityError:
-            row = q.cti_request(self._session, kind, key)
-            assert row is not None, "a unique key that conflicts exists"
-            return Claim(False, row.response, row.received_at)
+        row = q.cti_request(self._session, kind, key)
+        assert row is not None, "a unique key that conflicts exists"
+        return Claim(False, row.response, row.received_at)
 
     def take_over(self, kind: str, key: str, at: datetime, claimed_before: datetime) -> bool:
         return q.reclaim_cti_request(self._session, kind, key, at, claimed_before)

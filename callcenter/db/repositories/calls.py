@@ -50,6 +50,10 @@ class CallRepository:
             found[row.contact_id].append(to_call(row, row.question_number))
         return found
 
+    def last_from_number(self, number: str, limit: int) -> list[Call]:
+        return [to_call(row, row.question_number)
+                for row in q.last_calls_from_number(self._session, number, limit)]
+
 
 def to_call(row: CallRow | Row[Any], question_registration_number: str | None) -> Call:
     return Call(id=row.id, call_id=row.call_id, contact_id=row.contact_id, from_number=row.from_number,

@@ -59,19 +59,28 @@ class ContactRepository:
         rows = q.owners_of_number(self._session, e164, limit + 1)
         boards = [_organisation_of(r) for r in rows if r.rank == q.SWITCHBOARD]
         rows += q.members_of_organisations(self._session, [org.id for org in boards], limit + 1)
-        direct = [r for r in rows if r.rank == q.DIRECT]
-        seen = {r.id for r in direct}
-        via = [r for r in rows if r.rank == q.VIA_SWITCHBOARD and r.id not in seen]
-        kept = (direct + via)[:limit]
-        phones = q.phones_of_contacts(self._session, [r.id for r in kept])
-        contacts = {r.id: _contact_of(r, phones[r.id]) for r in kept}
+        direct = _people(rows, q.DIRECT)
+        via = {cid: found for cid, found in _people(rows, q.VIA_SWITCHBOARD).items() if cid not in direct}
+        kept = [*direct.values(), *via.values()][:limit]
+        contacts = {row.id: _contact_of(row, phones) for row, phones in kept}
         return NumberMatches(
-            direct=[contacts[r.id] for r in direct if r.id in contacts],
+            direct=[contacts[cid] for cid in direct if cid in contacts],
             switchboards=boards,
-            via_switchboard=[contacts[r.id] for r in via if r.id in contacts],
-            organisations={r.org_id: _organisation_of(r) for r in kept if r.org_id is not None},
+            via_switchboard=[contacts[cid] for cid in via if cid in contacts],
+            organisations={r.org_id: _organisation_of(r) for r, _ in kept if r.org_id is not None},
             truncated=len(direct) + len(via) > limit,
         )
+
+
+def _people(rows: list[Row[Any]], rank: int) -> dict[int, tuple[Row[Any], list[str]]]:
+    """Gather the rows of ``rank`` (one per number) into each contact's row and numbers, in row order."""
+    found: dict[int, tuple[Row[Any], list[str]]] = {}
+    for row in rows:
+        if row.rank == rank:
+            numbers = found.setdefault(row.id, (row, []))[1]
+            if row.phone is not None:
+                numbers.append(row.phone)
+    return found
 
 
 def _contact_of(row: Row[Any], phones: list[str]) -> Contact:

@@ -13,7 +13,7 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from callcenter.db.models.routing import AgentPresenceRow, AgentRow, PresenceChangeRow
+from callcenter.db.models.routing import AgentPresenceRow, AgentRow
 from callcenter.db.queries import routing as q
 from callcenter.db.repositories.call_records import CallRecordRepository, CtiRequestRepository
 from callcenter.domain.agents import AgentProfile, CleanProfile, RingVia
@@ -63,22 +63,20 @@ class PresenceRepository:
         return {r.agent_id: to_state(r) for r in rows}
 
     def save(self, states: Iterable[AgentState], at: datetime) -> None:
-        wanted = {s.agent_id: s for s in states}
+        wanted = {s.agent_id: s for s in states}  # the last state given for an agent wins
         if not wanted:
             return
-        rows = {r.agent_id: r for r in q.presence_rows(self._session, list(wanted))}
-        for agent_id, state in wanted.items():
-            row = rows.get(agent_id) or AgentPresenceRow(agent_id=agent_id)
-            row.status, row.reason = state.status.value, state.reason
-            row.since, row.until = state.since, state.until
-            row.call_id, row.idle_since, row.updated_at = state.call_id, state.idle_since, at
-            self._session.add(row)
-        self._session.flush()
+        self._session.flush()  # rows changed through the session first, so the upsert comes last
+        q.upsert_presence(self._session, [
+            {"agent_id": s.agent_id, "status": s.status.value, "reason": s.reason, "since": s.since,
+             "until": s.until, "call_id": s.call_id, "idle_since": s.idle_since, "updated_at": at}
+            for s in wanted.values()])
 
     def log(self, states: Iterable[AgentState]) -> None:
-        self._session.add_all(PresenceChangeRow(agent_id=s.agent_id, status=s.status.value, reason=s.reason,
-                                                at=s.since, call_id=s.call_id) for s in states)
-        self._session.flush()
+        rows = [{"agent_id": s.agent_id, "status": s.status.value, "reason": s.reason, "at": s.since,
+                 "call_id": s.call_id} for s in states]
+        if rows:
+            q.add_presence_changes(self._session, rows)
 
     def changes(self, agent_id: int, start: datetime, end: datetime) -> list[tuple[datetime, PresenceStatus]]:
         found = q.presence_changes_between(self._session, agent_id, start, end)

@@ -80,13 +80,20 @@
       el("tbody", {}, contact.open_questions.map(questionRow)));
   }
 
-  function callsList(contact) {
-    if (!contact.last_calls.length) return el("p", {}, T.no_last_calls);
-    return el("ul", {className: "last-calls"}, contact.last_calls.map((c) => el("li", {},
+  function callsList(calls, none) {
+    if (!calls.length) return el("p", {}, none);
+    return el("ul", {className: "last-calls"}, calls.map((c) => el("li", {},
       c.started_at ? dateTime.format(new Date(c.started_at)) : "", " – ",
       T.direction[c.direction] || c.direction,
       c.outcome ? " – " + (T.outcome[c.outcome] || c.outcome) : "",
       c.question ? el("span", {}, " – ", el("span", {className: "reg"}, c.question)) : "")));
+  }
+
+  // A switchboard or a shared line: the calls that came from the number, whoever made them.
+  function numberCalls(lookup) {
+    if (!Array.isArray(lookup.last_calls_from_number)) return null;
+    return el("section", {className: "number-calls"},
+      el("h3", {}, T.calls_from_number), callsList(lookup.last_calls_from_number, T.no_calls_from_number));
   }
 
   function contactCard(contact, several) {
@@ -99,7 +106,9 @@
         ? el("span", {className: "badge"}, " ", T.possible_match) : null),
       facts,
       el("h4", {}, T.open_questions), questionsTable(contact),
-      el("h4", {}, T.last_calls), callsList(contact));
+      // null: not read, behind a switchboard (the number's own calls are shown above the cards)
+      contact.last_calls
+        ? [el("h4", {}, T.last_calls), callsList(contact.last_calls, T.no_last_calls)] : null);
   }
 
   function renderCallers(lookup) {
@@ -108,6 +117,8 @@
     if (lookup.unknown) box.append(el("p", {className: "caller-unknown"}, T.unknown_number));
     lookup.organisations.forEach((org) => box.append(el("p", {}, fill(T.switchboard_of, {name: org.name}))));
     if (lookup.contacts.length > 1) box.append(el("p", {className: "notice"}, T.shared_number));
+    const fromNumber = numberCalls(lookup);
+    if (fromNumber) box.append(fromNumber);
     lookup.contacts.forEach((c) => box.append(contactCard(c, lookup.contacts.length > 1)));
     if (lookup.more_contacts) box.append(el("p", {className: "notice"}, T.more_contacts));
   }
@@ -196,6 +207,15 @@
 
   function onPresence(data, id) {
     if (data.agent_id === config.agentId) showPresence(data.status, data.reason);
+    remember(id);
+  }
+
+  function onPhone(data, id) {
+    const line = $("phone-state");
+    if (line && data.agent_id === config.agentId) {
+      line.dataset.registered = String(data.registered);
+      line.textContent = T.phone[data.registered ? "registered" : "unregistered"];
+    }
     remember(id);
   }
 
@@ -294,7 +314,8 @@
   render();
   if (state.selected) loadExperts(state.selected);
   live(config.urls.events, {connected: (data, id) => remember(id), screen_pop: onScreenPop,
-                            call_answered: onAnswered, call_ended: onEnded, presence: onPresence},
+                            call_answered: onAnswered, call_ended: onEnded, presence: onPresence,
+                            phone: onPhone},
        {lastId: () => state.lastEventId, onState: liveState});
   keepAlive(config.urls.ping, config.ping_every_ms);
 })();

@@ -28,7 +28,9 @@
       el("th", {scope: "row"}, agent.name),
       el("td", {className: "status-cell", dataset: {status: agent.status}}, T.presence[agent.status] || agent.status),
       el("td", {className: "since", dataset: {since: agent.since}}, duration(agent.since)),
-      el("td", {}, agent.reason ? (config.pause_reasons[agent.reason] || agent.reason) : ""));
+      el("td", {}, agent.reason ? (config.pause_reasons[agent.reason] || agent.reason) : ""),
+      el("td", {className: "phone-cell", dataset: {registered: String(agent.phone_registered)}},
+         agent.phone_registered === null ? "" : T.phone[agent.phone_registered ? "registered" : "unregistered"]));
   }
 
   function waitingRow(call) {

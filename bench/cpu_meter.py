@@ -1,0 +1,110 @@
+"""CPU seconds spent by the processes that serve a bench: the web server, its Redis, its PostgreSQL backends.
+
+On a machine shared with other work, latency and throughput say little; the CPU each request costs
+the server side depends much less on the load, and gives the ceiling on idle cores: cores / CPU per
+request. Processes are found by what they listen on (web, Redis) and by application_name (PostgreSQL
+backends). Connection pools open and close backends while the bench runs, so every process is polled
+a few times a second: a process that ends between two polls loses at most its last fraction of a second.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import psutil
+from sqlalchemy import create_engine, make_url, text
+
+APPLICATION_NAME = "bench-webhooks"
+POLL_S = 0.2
+Key = tuple[str, int]  # (part, pid)
+
+
+def with_application_name(database_url: str) -> str:
+    """Return the URL whose connections carry our application_name (to find their backends)."""
+    url = make_url(database_url).update_query_dict({"application_name": APPLICATION_NAME})
+    return url.render_as_string(hide_password=False)
+
+
+class CpuMeter:
+    def __init__(self, web_port: int, redis_port: int, database_url: str) -> None:
+        self._ports = (web_port, redis_port)
+        self._engine = create_engine(database_url, pool_size=1)
+        self._base: dict[Key, float] = {}
+        self._last: dict[Key, float] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Note the CPU used so far and keep polling until stop()."""
+        self._base = self._times()
+        self._last = dict(self._base)
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> dict[str, float]:
+        """Return the CPU seconds each part used since start() (processes born meanwhile: all of theirs)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+        self._last.update(self._times())
+        spent: dict[str, float] = {"web": 0.0, "redis": 0.0, "postgres": 0.0}
+        for (part, pid), seconds in self._last.items():
+            spent[part] += max(0.0, seconds - self._base.get((part, pid), 0.0))
+        return spent
+
+    def sample(self) -> dict[str, float]:
+        """Return the CPU seconds used so far by each part's current processes (see ``spent``)."""
+        totals = {"web": 0.0, "redis": 0.0, "postgres": 0.0}
+        for (part, _), seconds in self._times().items():
+            totals[part] += seconds
+        return totals
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def _poll(self) -> None:
+        while not self._stop.wait(POLL_S):
+            self._last.update(self._times())
+
+    def _times(self) -> dict[Key, float]:
+        web = {p for pid in _listening(self._ports[0]) for p in _tree(pid)}
+        groups = {"web": web, "redis": _listening(self._ports[1]), "postgres": self._backends()}
+        return {(part, pid): cpu for part, pids in groups.items() for pid in pids
+                if (cpu := _cpu_of(pid)) is not None}
+
+    def _backends(self) -> set[int]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE application_name = :name "
+                                     "AND pid <> pg_backend_pid()"), {"name": APPLICATION_NAME})
+            return {int(r[0]) for r in rows}
+
+
+def spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """Return what each part used between two samples (processes that ended meanwhile are not counted)."""
+    return {part: after[part] - before.get(part, 0.0) for part in after}
+
+
+def _listening(port: int) -> set[int]:
+    return {c.pid for c in psutil.net_connections("tcp")
+            if c.pid and c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port}
+
+
+def _tree(pid: int) -> set[int]:
+    try:
+        return {pid} | {child.pid for child in psutil.Process(pid).children(recursive=True)}
+    except psutil.NoSuchProcess:
+        return set()
+
+
+def _cpu(pids: set[int]) -> float:
+    """Return the CPU seconds used so far by these processes (those gone are not counted)."""
+    return sum(cpu for pid in pids if (cpu := _cpu_of(pid)) is not None)
+
+
+def _cpu_of(pid: int) -> float | None:
+    try:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.NoSuchProcess:
+        return None
+    return times.user + times.system

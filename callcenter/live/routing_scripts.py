@@ -1,0 +1,119 @@
+"""The Lua scripts of the Redis routing state (callcenter.live.routing_state): each is one round trip.
+
+A change reads the call and its agents with READ, which also returns a fingerprint of everything it
+read (SHA-1 over the hashes, in order); the move is decided in Python; WRITE_IF_UNCHANGED then
+recomputes the fingerprint over the same keys and writes only if it is the same, atomically (a script
+runs alone). If another node changed the call or one of the agents meanwhile, nothing is written and
+the change is decided again on fresh state. Comparing contents rather than watching keys also accepts
+a concurrent write that left a hash as it was, which cannot invalidate the decision.
+"""
+
+from __future__ import annotations
+
+# Shared by READ, WRITE_IF_UNCHANGED and SNAPSHOT. A hash travels as one JSON string, [field, value, …]
+# (the client decodes one string far faster than a nested reply); the fingerprint is the SHA-1 of the
+# hashes read (the call's, then the agents' in ascending id order) joined by '\1', which JSON escapes.
+_FINGERPRINT = """
+local function joined(key)
+  return cjson.encode(redis.call('HGETALL', key))
+end
+local function read_all(call_key, prefix, ids)
+  local hashes = {joined(call_key)}
+  for _, id in ipairs(ids) do hashes[#hashes + 1] = joined(prefix .. id) end
+  return hashes
+end
+local function fingerprint(hashes)
+  return redis.sha1hex(table.concat(hashes, '\\1'))
+end
+"""
+
+# KEYS[1]: the call's key (a key that never exists when the change is about no call).
+# ARGV[1]: the agents' key prefix; ARGV[2..]: the agents asked for.
+# Returns {{call hash, agent hashes…}, agent ids read, fingerprint}: the agents asked for and those
+# the call rings or rang and its answerer, in ascending id order.
+READ = _FINGERPRINT + """
+local call = redis.call('HGETALL', KEYS[1])
+local wanted = {}
+for i = 2, #ARGV do wanted[tonumber(ARGV[i])] = true end
+for i = 1, #call, 2 do
+  if call[i] == 'targets' then
+    for id in string.gmatch(call[i + 1], '%d+') do wanted[tonumber(id)] = true end
+  elseif call[i] == 'answered_by' then
+    wanted[tonumber(call[i + 1])] = true
+  end
+end
+local ids = {}
+for id in pairs(wanted) do ids[#ids + 1] = id end
+table.sort(ids)
+for i, id in ipairs(ids) do ids[i] = tostring(id) end
+local hashes = read_all(KEYS[1], ARGV[1], ids)
+return {hashes, ids, fingerprint(hashes)}
+"""
+
+# KEYS[1]: the call's key, KEYS[2]: the agents index, KEYS[3]: the queue.
+# ARGV[1]: JSON {prefix, fingerprint, read: [agent ids], agents: {id: fields}, call: fields | null,
+#                call_id, queued: score | null, ttl}. Returns 1 when written, 0 when the state changed.
+WRITE_IF_UNCHANGED = _FINGERPRINT + """
+local spec = cjson.decode(ARGV[1])
+if fingerprint(read_all(KEYS[1], spec.prefix, spec.read)) ~= spec.fingerprint then return 0 end
+local function put(key, fields)
+  redis.call('DEL', key)
+  local flat = {}
+  for field, value in pairs(fields) do flat[#flat + 1] = field; flat[#flat + 1] = value end
+  if #flat > 0 then redis.call('HSET', key, unpack(flat)) end
+end
+for id, fields in pairs(spec.agents) do
+  put(spec.prefix .. id, fields)
+  redis.call('SADD', KEYS[2], id)
+end
+if spec.call ~= cjson.null then
+  put(KEYS[1], spec.call)
+  redis.call('EXPIRE', KEYS[1], spec.ttl)
+  if spec.queued ~= cjson.null then
+    redis.call('ZADD', KEYS[3], spec.queued, spec.call_id)
+  else
+    redis.call('ZREM', KEYS[3], spec.call_id)
+  end
+end
+return 1
+"""
+
+# KEYS[1]: the agents index, KEYS[2]: the queue, KEYS[3]: the seeded marker.
+# ARGV[1]: the agents' key prefix, ARGV[2]: the calls' key prefix.
+# Returns {{agent id, hash, …}, {call id, hash, …}, seeded (0/1)}: every agent with a state, every
+# queued call.
+SNAPSHOT = _FINGERPRINT + """
+local agents = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  agents[#agents + 1] = id
+  agents[#agents + 1] = joined(ARGV[1] .. id)
+end
+local calls = {}
+for _, call_id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  calls[#calls + 1] = call_id
+  calls[#calls + 1] = joined(ARGV[2] .. call_id)
+end
+return {agents, calls, redis.call('EXISTS', KEYS[3])}
+"""
+
+# KEYS: agents index, queue, seeded marker, then the agents' and calls' keys; ARGV: number of agents, then
+# one JSON spec per key. A key that exists already is left alone.
+SEED = """
+local agents = tonumber(ARGV[1])
+for i = 4, #KEYS do
+  local spec = cjson.decode(ARGV[i - 2])
+  if redis.call('EXISTS', KEYS[i]) == 0 then
+    for field, value in pairs(spec.fields) do redis.call('HSET', KEYS[i], field, value) end
+    if i - 3 <= agents then
+      redis.call('SADD', KEYS[1], spec.member)
+    else
+      redis.call('EXPIRE', KEYS[i], spec.ttl)
+      if spec.score ~= cjson.null and spec.score ~= nil then
+        redis.call('ZADD', KEYS[2], spec.score, spec.member)
+      end
+    end
+  end
+end
+redis.call('SET', KEYS[3], '1')
+return 1
+"""

@@ -1,0 +1,198 @@
+"""The route path's fast ways, on real Redis, SQLite and PostgreSQL: one-script changes, one-call publishing,
+bulk writes, bookkeeping after the response, pings of idle connections only."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import redis
+from sqlalchemy import text
+
+from callcenter.bootstrap import Services
+from callcenter.db.engine import make_engine, make_session_factory
+from callcenter.db.uow import SqlAlchemyUnitOfWork
+from callcenter.domain.call_events import LegOutcome
+from callcenter.domain.call_records import CallRecord, CallRouting, CallState, Leg
+from callcenter.domain.calls import Direction
+from callcenter.domain.errors import Conflict
+from callcenter.domain.presence import AgentState, PresenceStatus
+from callcenter.domain.routing_moves import Move
+from callcenter.live.routing_state import RedisRoutingStore
+from callcenter.live.streams import SUPERVISORS_STREAM, RedisStreamPublisher, agent_stream
+from callcenter.services.live_ports import LiveMessage
+from callcenter.web.after_response import AfterResponseMiddleware
+from callcenter.web.app import create_app
+from tests.conftest import PG_URL
+from tests.integration.routing_support import (  # noqa: F401
+    CITIZEN,
+    OUR_NUMBER,
+    add_agent,
+    count,
+    routed_services,
+    signed_post,
+)
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+def available(agent_id: int) -> AgentState:
+    return AgentState(agent_id, PresenceStatus.AVAILABLE, NOW)
+
+
+@pytest.mark.redis
+def test_a_change_decided_on_state_another_node_changed_meanwhile_is_decided_again(redis_url: str) -> None:
+    store, other = (RedisRoutingStore(redis.Redis.from_url(redis_url)) for _ in range(2))
+    store.restore([available(1), available(2)], [], overwrite=True)
+    seen: list[PresenceStatus] = []
+
+    def ring_agent_1(call: CallRouting | None, agents: Any) -> Move[PresenceStatus]:
+        seen.append(agents[1].status)
+        if len(seen) == 1:  # another node pauses agent 1 between our read and our write
+            other.change(None, [1], lambda c, a: Move(None, {1: AgentState(1, PresenceStatus.PAUSED, NOW,
+                                                                                 "lunch")}), NOW)
+        ringing = AgentState(1, PresenceStatus.RINGING, NOW, until=NOW + timedelta(seconds=20), call_id="c1")
+        return Move(None, {1: ringing} if agents[1].status is PresenceStatus.AVAILABLE else {},
+                    agents[1].status)
+
+    applied = store.change(None, [1], ring_agent_1, NOW)
+    assert seen == [PresenceStatus.AVAILABLE, PresenceStatus.PAUSED]
+    assert applied.result is PresenceStatus.PAUSED and applied.agents == {}
+    paused = AgentState(1, PresenceStatus.PAUSED, NOW, "lunch")
+    assert store.agents([1, 2], NOW) == {1: paused, 2: available(2)}
+
+
+@pytest.mark.redis
+def test_a_change_reads_the_agents_a_call_rings_and_keeps_the_queue_in_arrival_order(redis_url: str) -> None:
+    store = RedisRoutingStore(redis.Redis.from_url(redis_url))
+    store.restore([available(1), available(2)], [], overwrite=True)
+    early, late = (CallRouting(call_id, "fr", NOW + timedelta(microseconds=micros), CallState.WAITING,
+                               last_seen=NOW) for call_id, micros in (("late", 300), ("early", 100)))
+    for call in (early, late):
+        store.change(call.call_id, [], lambda c, a, call=call: Move(call), NOW)
+    ringing = CallRouting("early", "fr", early.arrived, CallState.RINGING, 1, (2,),
+                          NOW + timedelta(seconds=20), NOW)
+    store.change("early", [2], lambda c, a: Move(ringing, {2: AgentState(
+        2, PresenceStatus.RINGING, NOW, until=ringing.ring_until, call_id="early")}), NOW)
+    read: dict[int, AgentState] = {}
+
+    def look(call: CallRouting | None, agents: Any) -> Move[None]:
+        read.update(agents)
+        return Move(None)
+
+    store.change("early", [], look, NOW)
+    assert list(read) == [2] and read[2].call_id == "early"  # the agent the call rings, though not asked for
+    snapshot = store.snapshot(NOW - timedelta(minutes=1), NOW)
+    assert list(snapshot.calls) == ["early", "late"] and snapshot.calls["early"] == ringing
+
+
+@pytest.mark.redis
+def test_a_batch_of_live_events_lands_in_each_stream_in_order(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    pop = {"call_id": "c1", "lookup": {"display": "0471 12 34 56"}}
+    RedisStreamPublisher(client).publish_many([
+        LiveMessage(7, "screen_pop", pop), LiveMessage(8, "screen_pop", pop),
+        LiveMessage(7, "presence", {"status": "ringing"}), LiveMessage(None, "queue", {"waiting": []})])
+    entries = {key: [(f[b"kind"].decode(), json.loads(f[b"data"])) for _, f in client.xrange(key)]
+               for key in (agent_stream(7), agent_stream(8), SUPERVISORS_STREAM)}
+    assert entries == {agent_stream(7): [("screen_pop", pop), ("presence", {"status": "ringing"})],
+                       agent_stream(8): [("screen_pop", pop)],
+                       SUPERVISORS_STREAM: [("queue", {"waiting": []})]}
+    assert 0 < client.ttl(agent_stream(7)) <= 24 * 3600
+    RedisStreamPublisher(redis.Redis(port=1, socket_connect_timeout=0.5)).publish_many(
+        [LiveMessage(7, "presence", {})])  # Redis down: logged, never raised
+
+
+def _uow(database_url: str) -> tuple[Any, Any]:
+    engine = make_engine(database_url)
+    factory = make_session_factory(engine)
+    return engine, lambda: SqlAlchemyUnitOfWork(factory)
+
+
+def test_bulk_writes_insert_or_update_presence_and_leave_legs_and_request_ids_recorded_once(
+        database_url: str) -> None:
+    engine, uow = _uow(database_url)
+    ringing = AgentState(1, PresenceStatus.RINGING, NOW, until=NOW + timedelta(seconds=20), call_id="c1")
+    record = CallRecord("c1", CITIZEN, OUR_NUMBER, Direction.INBOUND, NOW, language="fr", last_seen=NOW)
+    try:
+        with uow() as w:
+            w.presence.save([available(1), available(2)], NOW)
+            w.presence.save([ringing], NOW)  # the same agent again: updated
+            w.call_records.add(record)
+            with pytest.raises(Conflict):
+                w.call_records.add(record)
+            legs = [Leg("c1", 1, 1, NOW), Leg("c1", 2, 1, NOW)]
+            w.call_records.add_legs(legs)
+            w.call_records.add_legs(legs[:1] + [Leg("c1", 1, 2, NOW)])
+            assert w.cti_requests.claim("route", "r1", NOW).new
+            assert not w.cti_requests.claim("route", "r1", NOW).new
+            w.commit()
+        with uow() as w:
+            assert w.presence.current() == {1: ringing, 2: available(2)}
+            assert [(leg.agent_id, leg.round, leg.outcome) for leg in w.call_records.legs("c1")] == [
+                (1, 1, LegOutcome.RANG), (2, 1, LegOutcome.RANG), (1, 2, LegOutcome.RANG)]
+            w.call_records.save_routing(CallRouting("c1", "nl", NOW, CallState.RINGING, 1, (1, 2),
+                                                    NOW + timedelta(seconds=20), None))
+            w.commit()
+        with uow() as w:
+            found = w.call_records.get("c1")
+            assert found is not None and (found.state, found.targets, found.language, found.last_seen) == (
+                CallState.RINGING, (1, 2), "fr", NOW)  # the language is kept, a missing last_seen too
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.redis
+def test_behind_the_production_middleware_the_route_answers_before_its_bookkeeping(routed: Services) -> None:
+    marie = add_agent(routed, "marie")
+    app = create_app(routed, {"TESTING": True})
+    app.wsgi_app = AfterResponseMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    body = {"call_id": "c1", "request_id": "r1", "from": CITIZEN, "to": OUR_NUMBER, "round": 1}
+    response = signed_post(app.test_client(), routed, "/cti/v1/route", body)
+    assert [t["agent_id"] for t in response.get_json()["targets"]] == [marie]
+    assert routed.presence.get(marie).status == "ringing"  # the shared state holds the decision
+    assert [kind for _, kind, _ in routed.live.agents if kind == "screen_pop"] == ["screen_pop"]
+    assert count(routed, "call_legs") == 0  # the rest waits for the response to be sent
+    response.close()
+    assert count(routed, "call_legs") == 1 and count(routed, "cti_requests", "response IS NOT NULL") == 1
+    assert "presence" in routed.live.kinds(marie)
+
+
+@pytest.mark.postgres
+def test_an_idle_connection_whose_server_side_died_is_replaced_at_checkout(monkeypatch: Any) -> None:
+    from callcenter.db import engine as engines
+
+    engine, admin = make_engine(PG_URL, pool_size=1), make_engine(PG_URL, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            first = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        monkeypatch.setattr(engines, "PING_IDLE_S", 0.0)  # every pooled connection counts as idle
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:  # the backend takes a moment to go
+            with admin.connect() as conn:
+                if not conn.execute(text("SELECT 1 FROM pg_stat_activity WHERE pid = :pid"),
+                                    {"pid": first}).first():
+                    break
+            time.sleep(0.05)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != first
+    finally:
+        engine.dispose()
+        admin.dispose()
+
+
+def test_request_ids_of_different_kinds_do_not_collide(database_url: str) -> None:
+    engine, uow = _uow(database_url)
+    key = uuid.uuid4().hex
+    try:
+        with uow() as w:
+            assert w.cti_requests.claim("route", key, NOW).new and w.cti_requests.claim("event", key, NOW).new
+            w.commit()
+    finally:
+        engine.dispose()

@@ -86,13 +86,22 @@ class SignedClient:
     def __call__(self, kind: str, body: dict[str, Any]) -> tuple[dict[str, Any], Leftover]:
         raw = json.dumps(body, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json", HEADER: sign(self._secret, raw, int(time.time()))}
+        try:
+            status, answer = self._post(kind, raw, headers)
+        except (ConnectionError, http.client.HTTPException):
+            # The server closes a connection idle for its keep-alive time (5 s): send it again on a new
+            # one (the same request id: answered once).
+            self._conns[kind].close()
+            status, answer = self._post(kind, raw, headers)
+        if status != 200:
+            raise SystemExit(f"POST /cti/v1/{kind} answered {status}: {answer}")
+        return dict(answer), None
+
+    def _post(self, kind: str, raw: bytes, headers: dict[str, str]) -> tuple[int, Any]:
         conn = self._conns[kind]
         conn.request("POST", f"/cti/v1/{kind}", body=raw, headers=headers)
         response = conn.getresponse()
-        answer = json.loads(response.read())
-        if response.status != 200:
-            raise SystemExit(f"POST /cti/v1/{kind} answered {response.status}: {answer}")
-        return dict(answer), None
+        return response.status, json.loads(response.read())
 
     def close(self) -> None:
         for conn in self._conns.values():

@@ -64,6 +64,8 @@ def main() -> None:
     parser.add_argument("--gap", type=float, default=0.5, help="seconds between two calls timed to the pages")
     parser.add_argument("--pace", type=float, default=0.05,
                         help="seconds between two calls whose route decisions are timed through the server")
+    parser.add_argument("--ring-max-targets", type=int, default=0,
+                        help="agents rung at once per call (the setting; 0: every free agent, ring-all)")
     parser.add_argument("--only", choices=["pop", "route"], help="run one of the two measurements")
     parser.add_argument("--url", default=DEFAULT_PG_URL, help="PostgreSQL URL (SQLAlchemy, psycopg 3)")
     args = parser.parse_args()
@@ -72,7 +74,7 @@ def main() -> None:
     with private_redis() as redis_url, private_schema(args.url) as db_url, \
             tempfile.TemporaryDirectory(prefix="bench-screen-pop-") as data_dir:
         env = office_env(Path(data_dir) / "var", db_url, redis_url, wrap_up_s="0",
-                         web_threads=str(args.agents + 32))
+                         web_threads=str(args.agents + 32), ring_max_targets=str(args.ring_max_targets))
         run(args, env, Path(data_dir))
     print(load_line("at the end"))
 
@@ -101,7 +103,9 @@ def route_phase(services: Any, office: Office, url: str, n: int, warmup: int, pa
     decisions.make_available(services, office)
     agents = len(office.agents)
     local = decisions.measure(decisions.in_process(services), office.callers[:warmup + n], warmup)
-    decisions.report(f"\nRoute decisions in-process ({n} calls, {agents} agents available, ring-all):", local)
+    most = services.settings.ring_max_targets
+    rung = f"each call rings {most} of them" if most else "ring-all"
+    decisions.report(f"\nRoute decisions in-process ({n} calls, {agents} agents available, {rung}):", local)
     client = decisions.SignedClient(url)
     try:
         served = decisions.measure(client, office.callers[warmup + n:2 * (warmup + n)], warmup, pace_s)
@@ -130,7 +134,7 @@ def pop_phase(office: Office, url: str, callers: list[Caller], gap: float) -> No
                 _pop_one(client, pages, caller, timings)
         finally:
             client.close()
-    print(f"\nScreen-pops to the agents' pages ({len(callers) - 1} calls ringing every agent, "
+    print(f"\nScreen-pops to the agents' pages ({len(callers) - 1} calls, "
           f"{len(timings.get('pop', []))} pops):")
     for name, label in LABELS.items():
         print("  " + summary(label, timings.get(name, [])))

@@ -7,7 +7,8 @@ passwords, available, each registering their own address with SIPp (every contac
 "phones" process that answers any call: 183 at once, 200 after 100 ms). A SIPp caller on the trusted
 trunk port then
   1. calls at ``--cps`` for ``--seconds``, each call talking 2 s (--short-hold-ms): attempts/s,
-     failed calls, post-dial delay = caller's INVITE → the agent phone's 183 (SIPp response time);
+     failed calls (a 503 of the overload guard counts as failed), post-dial delay = caller's INVITE →
+     the agent phone's 183 (SIPp response time), and the CPU each call cost each process;
   2. ramps ``--held`` calls at 20 calls/s and holds each for ``--hold`` s: all established at once for
      hold − ramp seconds.
 Each call rings one agent (ring_max_targets = 1): one SIPp process plays every phone, and SIPp cannot
@@ -26,10 +27,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+from bench.cpu_meter import CpuMeter, _cpu, _tree, spent, with_application_name
 from bench.front_office import (
     DEFAULT_PG_URL,
     bench_services,
@@ -41,7 +45,6 @@ from bench.front_office import (
     private_redis,
     private_schema,
 )
-from bench.cpu_meter import CpuMeter, _cpu, _tree, spent, with_application_name
 from bench.sip_scenarios import CALLER, PHONES, REGISTER
 from callcenter.bootstrap import Services
 from callcenter.domain.agents import ProfileIn
@@ -54,10 +57,10 @@ SIP_PASSWORD = "bench-sip-password-2026"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cps", type=int, default=50, help="call attempts per second (phase 1)")
+    parser.add_argument("--cps", type=int, default=50, help="call attempts per second (phase 1; 0: skip it)")
     parser.add_argument("--seconds", type=int, default=30, help="length of phase 1")
     parser.add_argument("--short-hold-ms", type=int, default=2000, help="talk time of phase 1 calls")
-    parser.add_argument("--held", type=int, default=220, help="calls held at once (phase 2)")
+    parser.add_argument("--held", type=int, default=220, help="calls held at once (phase 2; 0: skip it)")
     parser.add_argument("--hold", type=int, default=75, help="seconds each phase 2 call lasts")
     parser.add_argument("--agents", type=int, default=300)
     parser.add_argument("--web-workers", type=int, default=2)
@@ -67,16 +70,21 @@ def main() -> None:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sip-load-")))
         edge = stack.enter_context(sip_edge(work, args))
         print(load_line("at start"))
-        phase_one(edge, work, args)
-        phase_two(edge, work, args)
+        if args.cps > 0:
+            phase_one(edge, work, args)
+        if args.held > 0:
+            phase_two(edge, work, args)
         print(load_line("at end"))
 
 
+@dataclass
 class Edge:
-    def __init__(self, services: Services, sip_port: int, trunk_port: int, phones_port: int,
-                 meter: CpuMeter, sip_pids: list[int]) -> None:
-        self.services, self.sip_port, self.trunk_port, self.phones_port = services, sip_port, trunk_port, phones_port
-        self.meter, self.sip_pids = meter, sip_pids
+    services: Services
+    sip_port: int
+    trunk_port: int
+    phones_port: int
+    meter: CpuMeter
+    sip_pids: list[int]  # Kamailio's main process, the SIPp phones
 
     def cpu(self) -> dict[str, float]:
         """Return the CPU seconds used so far by each part of the server side (and the SIPp phones)."""
@@ -110,7 +118,8 @@ def sip_edge(work: Path, args: argparse.Namespace) -> Iterator[Edge]:
         kamailio.start()
         stack.callback(kamailio.terminate)
         kamailio.wait_ready()
-        phones = _sipp(work, "phones", PHONES, ["-p", str(phones_port), "-m", "100000", "-deadcall_wait", "1"])
+        phones = _sipp(work, "phones", PHONES, ["-p", str(phones_port), "-m", "100000",
+                                                "-deadcall_wait", "1"])
         stack.enter_context(_running(phones))
         meter = CpuMeter(web_port, int(redis_url.rsplit(":", 1)[1].split("/")[0]), database_url)
         edge = Edge(services, sip_port, trunk_port, phones_port, meter, [int(kamailio.pid or 0), phones.pid])
@@ -208,11 +217,13 @@ def _wait_until_idle(edge: Edge) -> None:
 # Processes -----------------------------------------------------------------------------------------
 
 
-def _sipp(work: Path, name: str, scenario: str, args: list[str], quiet: bool = False) -> subprocess.Popen[bytes]:
+def _sipp(work: Path, name: str, scenario: str, args: list[str],
+          quiet: bool = False) -> subprocess.Popen[bytes]:
     path = work / f"{name}.xml"
     path.write_text(scenario)
     out = subprocess.DEVNULL if quiet else (work / f"{name}.out").open("wb")
-    return subprocess.Popen(["sipp", "-sf", str(path), "-i", "127.0.0.1", "-nostdin", *args], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=work,
+    return subprocess.Popen(["sipp", "-sf", str(path), "-i", "127.0.0.1", "-nostdin", *args], stdout=out,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=work,
                             start_new_session=True)
 
 
@@ -227,7 +238,8 @@ def _running(process: subprocess.Popen[bytes]) -> Iterator[None]:
 @contextmanager
 def _process(name: str, argv: list[str], env: dict[str, str], work: Path) -> Iterator[None]:
     with (work / f"{name}.log").open("wb") as log:
-        process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
     with _running(process):
         yield
 
@@ -243,8 +255,6 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def _wait_http(port: int) -> None:
-    import urllib.request
-
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

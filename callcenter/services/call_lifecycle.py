@@ -11,14 +11,17 @@
 Each request or event is processed once per id: its id is claimed in the database in the same
 transaction that records the call (before any Redis work), and the answer is stored with the rest of
 its effects, so a repeat gets the original answer — from any node, with or without Redis. The
-screen-pops go out as soon as the shared state holds the decision; the effects (legs, the presence
-copies and their log, the stored answer) and the other live updates follow once the answer has been
-sent, under the production server (services.after_response), or at once anywhere else.
+screen-pops go out as soon as the shared state holds the decision, before the effects are written;
+the effects and the agents' live updates are done before the answer (the next event of the call may
+come at once, to another node); the supervisors' snapshots (queue, the day's figures) are read and
+sent once the answer has been sent, under the production server (services.after_response), or at
+once anywhere else.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -72,6 +75,8 @@ class CallLifecycle:
         self._policy = policy
         self._sleep = sleep
         self._outbound = outbound
+        # Snapshots read and sent under one lock: the one read last is the one the supervisors keep.
+        self._supervisors_lock = threading.Lock()
 
     def route(self, req: RouteRequest) -> JsonDict:
         """Decide where the call rings now (see the module docstring for the answers)."""
@@ -136,13 +141,8 @@ class CallLifecycle:
             self._release(kind, key)
             raise
         self._pop(effects)  # the shared state holds the decision: the rung agents see the caller at once
-        # Telephony needs only the answer; a repeat meanwhile waits for it to be stored (_answer_of_repeat).
-        after_response(functools.partial(self._finish, kind, key, call_id, response, effects, now))
-        return response
-
-    def _finish(self, kind: str, key: str, call_id: str, response: JsonDict, effects: Effects,
-                now: datetime) -> None:
-        """Store the step's effects with its answer (for repeats), then tell the panels."""
+        # Before the answer: telephony's next event for the call (a hang-up a moment later, maybe on
+        # another node) must find this step's legs, presence and routing row written, and its events sent.
         with self._uow() as uow:
             write_effects(uow, call_id, effects, now)
             # Stored with the step, sent by a worker after the commit: receivers never hold a call.
@@ -150,6 +150,9 @@ class CallLifecycle:
             uow.cti_requests.answer(kind, key, response)
             uow.commit()
         self._publish(call_id, effects)
+        if effects.queue_changed or effects.stats_changed:  # snapshots, read when sent: order-free
+            after_response(functools.partial(self._tell_supervisors, effects))
+        return response
 
     def _stale_claim(self, uow: RoutingUnitOfWork, kind: str, key: str, response: JsonDict | None,
                      received_at: datetime | None, now: datetime) -> bool:
@@ -185,7 +188,10 @@ class CallLifecycle:
                 batch.call_ended(effects.ended[0], call_id, effects.ended[1], effects.ended[2])
         for state in effects.wrap_ups:
             self._presence.schedule_wrap_up_end(state)
-        with self._events.batch() as batch:  # the supervisors' snapshots, read once the agents are told
+
+    def _tell_supervisors(self, effects: Effects) -> None:
+        """Send the queue and the day's figures as they are now (one process sends them in turn)."""
+        with self._supervisors_lock, self._events.batch() as batch:
             if effects.queue_changed:
                 batch.queue(self.waiting())
             if effects.stats_changed:

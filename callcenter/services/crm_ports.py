@@ -26,6 +26,14 @@ class NumberMatches:
 
 
 @dataclass(frozen=True)
+class LastCalls:
+    """The newest calls of some contacts and from a number, newest first (the screen-pop's)."""
+
+    of_contacts: dict[int, list[Call]]  # each contact asked about: up to ``per_contact`` calls
+    from_number: list[Call]  # up to ``per_contact`` ended calls from the number, whoever made them
+
+
+@dataclass(frozen=True)
 class TopicCount:
     topic: Topic
     count: int
@@ -111,12 +119,9 @@ class CallRepository(Protocol):
 
     def save(self, call: Call) -> None: ...
 
-    def last_for_contacts(self, contact_ids: Sequence[int], per_contact: int) -> dict[int, list[Call]]:
-        """Return each contact's last calls, newest first."""
-        ...
-
-    def last_from_number(self, number: str, limit: int) -> list[Call]:
-        """Return the last ``limit`` ended calls from ``number`` (E.164), whoever made them, newest first."""
+    def last_calls(self, contact_ids: Sequence[int], per_contact: int,
+                   number: str | None = None) -> LastCalls:
+        """Return each contact's last calls and the last ended calls from ``number`` (E.164), in one read."""
         ...
 
 

@@ -1,13 +1,13 @@
 """The screen-pop: who is calling, their open questions with working days left, their last calls.
 
 This is the payload of ``GET /api/v1/contacts/lookup?number=…``; it runs on every ringing call, so it
-reads with three to five indexed statements: who owns the number (contacts with their numbers, and
-organisations), the members of those organisations when it is a switchboard, their open questions,
-and the last calls. ``contacts[].last_calls`` are a contact's own last calls when the number is theirs
-or a household's (a few people share it); behind a switchboard, or a number many people gave, they
-are null (not read: the calls from such a number are nobody's in particular), and the number's own
-last ended calls (not the one ringing now) are in ``last_calls_from_number``, present (a list)
-whenever the match is only possible, null otherwise.
+reads with at most three indexed statements (four for a switchboard two organisations share): who has
+the number (contacts with their numbers, organisations whose switchboard it is, their first members),
+their open questions, and the last calls. ``contacts[].last_calls`` are a contact's own last calls
+when the number is theirs or a household's (a few people share it); behind a switchboard, or a number
+many people gave, they are null (not read: the calls from such a number are nobody's in particular).
+Whenever the match is only possible, ``last_calls_from_number`` holds the last ended calls from the
+number, whoever made them (not the one ringing now); null otherwise.
 """
 
 from __future__ import annotations
@@ -80,10 +80,11 @@ class ScreenPopService:
         ids = [c.id for c in matches.direct + matches.via_switchboard]
         questions = uow.questions.open_for_contacts(ids, MAX_OPEN_QUESTIONS) if ids else []
         own = _showing_own_calls(matches)
-        calls = uow.calls.last_for_contacts(own, self._last_calls) if own else {}
         shared = bool(ids or matches.switchboards) and _match(matches) is Match.POSSIBLE
-        from_number = uow.calls.last_from_number(e164, self._last_calls) if shared else None
-        return _Found(matches, questions, calls, from_number)
+        if not own and not shared:
+            return _Found(matches, questions, {}, None)
+        calls = uow.calls.last_calls(own, self._last_calls, e164 if shared else None)
+        return _Found(matches, questions, calls.of_contacts, calls.from_number if shared else None)
 
     def _contact(self, contact: Contact, match: Match, matches: NumberMatches, found: _Found,
                  render: Callable[[Question], JsonDict]) -> JsonDict:

@@ -55,13 +55,19 @@ def _statements_of_lookup(crm: Services, number: str) -> list[str]:
 
 
 def test_a_lookup_reads_each_kind_of_number_in_few_statements(crm: Services) -> None:
-    _officers(crm, 3, give_switchboard=True)
-    crm.contacts.create(ContactIn("Anne Peeters", ["0471 12 34 56"], None, "nl"))
-    # Who has the number (with their numbers), open questions, then own calls or the number's calls;
-    # a switchboard adds its organisations' first members.
-    counts = {number: len(_statements_of_lookup(crm, number))
-              for number in ("0471 12 34 56", SWITCHBOARD, "0499 99 99 99")}
-    assert counts == {"0471 12 34 56": 3, SWITCHBOARD: 4, "0499 99 99 99": 1}
+    _officers(crm, 3, give_switchboard=False)
+    for name in ("Anne", "Jan"):
+        crm.contacts.create(ContactIn(name, ["0471 12 34 56" if name == "Anne" else "02 555 12 12",
+                                             "02 555 12 13"], None, "nl"))
+    shared = crm.contacts.create_organisation("Maison sociale de Liège", "04 220 70 00")
+    crm.contacts.create_organisation("Agence immobilière sociale", "04 220 70 00")
+    crm.contacts.create(ContactIn("Eva", ["0472 00 00 09"], None, "fr", shared.id))
+    # Who has the number with their numbers (and a switchboard's members), their open questions, and
+    # the last calls (their own, the number's, or both); only a switchboard of two organisations needs
+    # one more for the second one's members.
+    numbers = ("0471 12 34 56", "02 555 12 13", SWITCHBOARD, "04 220 70 00", "0499 99 99 99")
+    counts = [len(_statements_of_lookup(crm, number)) for number in numbers]
+    assert counts == [3, 3, 3, 4, 1]
 
 
 def test_the_people_behind_a_switchboard_pop_with_their_numbers_in_order(crm: Services) -> None:
@@ -73,3 +79,14 @@ def test_the_people_behind_a_switchboard_pop_with_their_numbers_in_order(crm: Se
     numbers = [(c["name"], [p["number"] for p in c["phones"]]) for c in pop["contacts"]]
     assert numbers == [("Bob", ["+32472000002", "+3242206000"]), ("Ann", ["+3242206102", "+32472000001"]),
                        ("Cas", [])]
+
+
+def test_a_switchboard_two_organisations_share_pops_both_ones_members(crm: Services) -> None:
+    first = crm.contacts.create_organisation("CPAS de Liège", SWITCHBOARD)
+    second = crm.contacts.create_organisation("Maison sociale de Liège", SWITCHBOARD)
+    crm.contacts.create(ContactIn("Zoé", ["0472 00 00 01"], None, "fr", first.id))
+    crm.contacts.create(ContactIn("Yves", ["0472 00 00 02"], None, "fr", second.id))
+    pop = crm.screen_pop.lookup(SWITCHBOARD)
+    assert sorted(o["name"] for o in pop["organisations"]) == ["CPAS de Liège", "Maison sociale de Liège"]
+    assert [(c["name"], c["organisation"]["name"]) for c in pop["contacts"]] == [
+        ("Yves", "Maison sociale de Liège"), ("Zoé", "CPAS de Liège")]

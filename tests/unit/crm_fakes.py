@@ -12,7 +12,7 @@ from callcenter.domain.contacts import Contact, Language, Organisation
 from callcenter.domain.questions import Question, QuestionEvent
 from callcenter.domain.registration import RegistrationNumberTaken
 from callcenter.domain.topics import Topic
-from callcenter.services.crm_ports import NumberMatches, TopicCount
+from callcenter.services.crm_ports import LastCalls, NumberMatches, TopicCount
 
 
 class FakeContacts:
@@ -125,13 +125,12 @@ class FakeCalls:
     def save(self, call: Call) -> None:
         self.rows[call.call_id] = call
 
-    def last_for_contacts(self, contact_ids: Sequence[int], per_contact: int) -> dict[int, list[Call]]:
+    def last_calls(self, contact_ids: Sequence[int], per_contact: int,
+                   number: str | None = None) -> LastCalls:
         newest = sorted(self.rows.values(), key=lambda c: c.started_at, reverse=True)
-        return {cid: [c for c in newest if c.contact_id == cid][:per_contact] for cid in contact_ids}
-
-    def last_from_number(self, number: str, limit: int) -> list[Call]:
-        newest = sorted(self.rows.values(), key=lambda c: c.started_at, reverse=True)
-        return [c for c in newest if c.from_number == number and c.ended_at is not None][:limit]
+        of_contacts = {cid: [c for c in newest if c.contact_id == cid][:per_contact] for cid in contact_ids}
+        ended = [c for c in newest if c.from_number == number and c.ended_at is not None]
+        return LastCalls(of_contacts, ended[:per_contact])
 
 
 @dataclass

@@ -35,7 +35,8 @@ def test_the_configuration_carries_the_settings(sip_settings: Settings, tmp_path
     for line in ('#!define CC_DOMAIN "pbx.mi-is.be"', '#!define CC_CTI_URL "http://127.0.0.1:8123"',
                  '#!define CC_CTI_SECRET "a-secret_of.the~cti"', "listen=udp:127.0.0.1:5391",
                  "listen=tcp:127.0.0.1:5391", 'alias="pbx.mi-is.be:5391"', 'loadmodule "db_sqlite.so"',
-                 f'#!define CC_CTL_SOCKET "unix:{tmp_path.resolve()}/kamailio_ctl"'):
+                 f'#!define CC_CTL_SOCKET "unix:{tmp_path.resolve()}/kamailio_ctl"',
+                 "#!define CC_MAX_ASKING 64", "async_workers=16"):
         assert line in text
     assert 'is_in_subnet("$si", "192.0.2.10/32")' in text
     assert 'is_in_subnet("$si", "198.51.100.0/24")' in text

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, false, func, insert, select, update
+from sqlalchemy import Row, and_, case, delete, false, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from callcenter.db.models.crm import CallRow, QuestionRow
@@ -15,6 +15,7 @@ from callcenter.db.upsert import insert_on_conflict
 
 QUEUED_STATES = ("waiting", "ringing")  # twin of callcenter.domain.call_records.QUEUED
 RANG = "rang"  # twin of callcenter.domain.call_events.LegOutcome.RANG
+ABANDONED, BUSY = "abandoned", "busy"  # twins of callcenter.domain.call_events.CallOutcome
 
 
 def call_with_routing(session: Session, call_id: str, *, for_update: bool = False) -> Row[Any] | None:
@@ -100,14 +101,26 @@ def legs_of_call(session: Session, call_id: str) -> list[CallLegRow]:
                                 .order_by(CallLegRow.round, CallLegRow.rang_at, CallLegRow.agent_id)))
 
 
-def calls_arrived_between(session: Session, start: datetime, end: datetime) -> list[Row[Any]]:
-    """Return (started_at, answered_at, outcome, out_of_hours) of non-test calls arrived in [start, end)."""
-    stmt = (select(CallRow.started_at, CallRow.answered_at, CallRow.outcome,
-                   func.coalesce(CallRoutingRow.out_of_hours, false()).label("out_of_hours"))
-            .outerjoin(CallRoutingRow, CallRoutingRow.call_id == CallRow.call_id)
+def call_counts_between(session: Session, start: datetime, end: datetime, answer_target_s: int) -> Row[Any]:
+    """Count the non-test inbound calls arrived in [start, end), in the database (one row, no call read):
+    (out_of_hours, answered, answered within the target, abandoned, busy)."""
+    out_of_hours = func.coalesce(CallRoutingRow.out_of_hours, false())
+    answered = and_(~out_of_hours, CallRow.answered_at.is_not(None))
+    waited = _seconds_between(session, CallRow.answered_at, CallRow.started_at)
+    unanswered = and_(~out_of_hours, CallRow.answered_at.is_(None))
+    stmt = (select(*(func.coalesce(func.sum(case((condition, 1), else_=0)), 0) for condition in (
+                out_of_hours, answered, and_(answered, waited <= answer_target_s),
+                and_(unanswered, CallRow.outcome == ABANDONED), and_(unanswered, CallRow.outcome == BUSY))))
+            .select_from(CallRow).outerjoin(CallRoutingRow, CallRoutingRow.call_id == CallRow.call_id)
             .where(CallRow.started_at >= start, CallRow.started_at < end, CallRow.direction == "inbound",
                    func.coalesce(CallRoutingRow.test, false()) == false()))
-    return list(session.execute(stmt).all())
+    return session.execute(stmt).one()
+
+
+def _seconds_between(session: Session, later: Any, earlier: Any) -> Any:
+    if session.get_bind().dialect.name == "sqlite":  # timestamps are text there: compare Julian days
+        return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+    return func.extract("epoch", later - earlier)
 
 
 def claim_cti_request(session: Session, kind: str, key: str, at: datetime) -> bool:

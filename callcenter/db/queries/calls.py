@@ -21,39 +21,38 @@ def call_by_call_id(session: Session, call_id: str) -> tuple[CallRow, str | None
     return None if row is None else (row[0], row[1])
 
 
-def last_calls_of_contacts(session: Session, contact_ids: Sequence[int],
-                           per_contact: int) -> list[Row[Any]]:
-    """Return rows (call columns, question_number) of up to ``per_contact`` newest calls of each contact."""
-    if not contact_ids:
+def last_calls(session: Session, contact_ids: Sequence[int], per_contact: int,
+               number: str | None = None) -> list[Row[Any]]:
+    """Return rows (call columns, question_number) of the newest calls of contacts and from a number.
+
+    In one round trip, newest first: up to ``per_contact`` calls of each contact and, when ``number`` is
+    given, as many ended calls from it (a call can be both).
+    """
+    if not contact_ids and number is None:
         return []
     params = {f"c{i}": cid for i, cid in enumerate(contact_ids)} | {"per_contact": per_contact}
-    return list(session.execute(_last_calls_statement(len(contact_ids)), params).all())
+    if number is not None:
+        params["number"] = number
+    statement = _last_calls_statement(len(contact_ids), from_number=number is not None)
+    return list(session.execute(statement, params).all())
 
 
 @lru_cache(maxsize=64)
-def _last_calls_statement(contacts: int) -> Select[Any]:
-    """Build (once per number of contacts) the newest-calls statement for contacts bound as c0, c1, …"""
+def _last_calls_statement(contacts: int, *, from_number: bool) -> Select[Any]:
+    """Build (once per shape) the newest-calls statement for contacts bound as c0, c1, … and ``number``."""
     # One index range scan per contact on (contact_id, started_at), in a single round trip; a window
     # function would read every call of a contact that calls often (a CPAS officer) to keep five.
     newest = [select(CallRow.id).where(CallRow.contact_id == bindparam(f"c{i}"))
               .order_by(CallRow.started_at.desc()).limit(bindparam("per_contact")).subquery()
               for i in range(contacts)]
+    if from_number:
+        # A backward range scan of (from_number, started_at), whoever made the calls; the calls not
+        # ended yet (the one ringing now) are the only ones skipped on the way.
+        newest.append(select(CallRow.id)
+                      .where(CallRow.from_number == bindparam("number"), CallRow.ended_at.is_not(None))
+                      .order_by(CallRow.started_at.desc()).limit(bindparam("per_contact")).subquery())
     ids = union_all(*(select(sub.c.id) for sub in newest))
     return (select(*CallRow.__table__.c, QuestionRow.registration_number.label("question_number"))
             .outerjoin(QuestionRow, QuestionRow.id == CallRow.question_id)
             .where(CallRow.id.in_(ids))
-            .order_by(CallRow.contact_id, CallRow.started_at.desc()))
-
-
-# A backward range scan of (from_number, started_at): the newest calls first, whoever made them; the
-# calls not ended yet (the one ringing now) are the only ones skipped on the way.
-_FROM_NUMBER: Select[Any] = (
-    select(*CallRow.__table__.c, QuestionRow.registration_number.label("question_number"))
-    .outerjoin(QuestionRow, QuestionRow.id == CallRow.question_id)
-    .where(CallRow.from_number == bindparam("number"), CallRow.ended_at.is_not(None))
-    .order_by(CallRow.started_at.desc()).limit(bindparam("limit")))
-
-
-def last_calls_from_number(session: Session, number: str, limit: int) -> list[Row[Any]]:
-    """Return rows (call columns, question_number) of the ``limit`` newest ended calls from ``number``."""
-    return list(session.execute(_FROM_NUMBER, {"number": number, "limit": limit}).all())
+            .order_by(CallRow.started_at.desc(), CallRow.id.desc()))

@@ -10,6 +10,7 @@ from sqlalchemy import (
     CompoundSelect,
     Row,
     Select,
+    Subquery,
     bindparam,
     cast,
     delete,
@@ -34,8 +35,23 @@ _NUMBERS = aliased(ContactPhoneRow, name="numbers")
 _NUMBER = (_NUMBERS.e164.label("phone"), _NUMBERS.position.label("phone_position"))
 
 
+def _first_members(organisation_id: Any, limit: Any) -> Subquery:
+    """Select an organisation's first ``limit`` members by name, as VIA_SWITCHBOARD rows."""
+    # One ordered range scan on (organisation_id, name): a big CPAS has hundreds of officers, and only
+    # the first ``limit`` are read.
+    return (select(literal_column(str(VIA_SWITCHBOARD)).label("rank"), *_PERSON, *_ORG)
+            .join(OrganisationRow, OrganisationRow.id == ContactRow.organisation_id)
+            .where(ContactRow.organisation_id == organisation_id)
+            .order_by(ContactRow.name, ContactRow.id).limit(limit).subquery())
+
+
+def _with_numbers(people: Subquery) -> Select[Any]:
+    """Select ``people`` once per number they gave (once with a null phone when they gave none)."""
+    return select(people, *_NUMBER).outerjoin(_NUMBERS, _NUMBERS.contact_id == people.c.id)
+
+
 def _owners_statement() -> CompoundSelect:
-    """Build once: organisations whose switchboard the number is, the first contacts (by id) giving it."""
+    """Build once: switchboard owners, the first contacts giving the number, the first board's members."""
     e164, limit = bindparam("e164"), bindparam("limit")
     nobody = (cast(null(), c.type).label(c.key) for c in _PERSON)
     no_number = (cast(null(), c.type).label(c.key) for c in _NUMBER)
@@ -49,7 +65,10 @@ def _owners_statement() -> CompoundSelect:
               .join(givers, givers.c.contact_id == ContactRow.id)
               .join(_NUMBERS, _NUMBERS.contact_id == ContactRow.id)
               .outerjoin(OrganisationRow, OrganisationRow.id == ContactRow.organisation_id))
-    return union_all(boards, direct)
+    # A switchboard pops in this round trip too: one organisation has it, as a rule.
+    first_board = (select(OrganisationRow.id).where(OrganisationRow.switchboard == e164)
+                   .order_by(OrganisationRow.id).limit(1).scalar_subquery())
+    return union_all(boards, direct, _with_numbers(_first_members(first_board, limit)))
 
 
 _OWNERS = _owners_statement()
@@ -59,11 +78,17 @@ def owners_of_number(session: Session, e164: str, limit: int) -> list[Row[Any]]:
     """Return, in one round trip, rows (rank, contact columns, org_* columns, phone) of who has ``e164``.
 
     Rank SWITCHBOARD rows are organisations whose switchboard it is (contact columns null); DIRECT rows
-    up to ``limit`` contacts who gave the number (the oldest contacts when more did), by name, one row
-    per number of the contact, in the order the contact gave them.
+    up to ``limit`` contacts who gave the number (the oldest contacts when more did), by name;
+    VIA_SWITCHBOARD rows the first ``limit`` members by name of the first of those organisations (by
+    id: members_of_organisations reads the others'). One row per number of a contact, in the order the
+    contact gave them (phone null for a member without a number).
     """
-    rows = session.execute(_OWNERS, {"e164": e164, "limit": limit}).all()
-    return sorted(rows, key=lambda r: (r.rank, r.name or "", r.id or 0, r.phone_position or 0))
+    return sorted(session.execute(_OWNERS, {"e164": e164, "limit": limit}).all(), key=answer_order)
+
+
+def answer_order(row: Row[Any]) -> tuple[int, str, int, int]:
+    """Sort key of the rows above: by rank, then contacts by name, their numbers as given."""
+    return row.rank, row.name or "", row.id or 0, row.phone_position or 0
 
 
 def members_of_organisations(session: Session, organisation_ids: Sequence[int], limit: int) -> list[Row[Any]]:
@@ -74,23 +99,15 @@ def members_of_organisations(session: Session, organisation_ids: Sequence[int], 
     if not organisation_ids:
         return []
     params = {f"o{i}": org_id for i, org_id in enumerate(organisation_ids)} | {"limit": limit}
-    rows = session.execute(_members_statement(len(organisation_ids)), params).all()
-    return sorted(rows, key=lambda r: (r.name, r.id, r.phone_position or 0))
+    return sorted(session.execute(_members_statement(len(organisation_ids)), params).all(), key=answer_order)
 
 
 @lru_cache(maxsize=8)
 def _members_statement(organisations: int) -> Select[Any]:
     """Build (once per number of organisations) the first-members statement for ids bound as o0, o1, …"""
-    # One ordered range scan per organisation on (organisation_id, name): a big CPAS has hundreds of
-    # officers, and only the first ``limit`` are read (SQLite has no LATERAL, hence a branch each).
-    firsts = [select(literal_column(str(VIA_SWITCHBOARD)).label("rank"), *_PERSON, *_ORG)
-              .join(OrganisationRow, OrganisationRow.id == ContactRow.organisation_id)
-              .where(ContactRow.organisation_id == bindparam(f"o{i}"))
-              .order_by(ContactRow.name, ContactRow.id).limit(bindparam("limit")).subquery()
-              for i in range(organisations)]
-    members = union_all(*(select(first) for first in firsts)).subquery()
-    return (select(members, *_NUMBER)
-            .outerjoin(_NUMBERS, _NUMBERS.contact_id == members.c.id))
+    # SQLite has no LATERAL, hence a branch each.
+    firsts = [_first_members(bindparam(f"o{i}"), bindparam("limit")) for i in range(organisations)]
+    return _with_numbers(union_all(*(select(first) for first in firsts)).subquery())
 
 
 def contact_ids_with_number(session: Session, e164: str) -> list[int]:

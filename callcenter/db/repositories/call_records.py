@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from callcenter.db.models.crm import CallRow
 from callcenter.db.models.routing import CallRoutingRow
 from callcenter.db.queries import call_records as q
-from callcenter.domain.call_events import CallOutcome, LegOutcome
+from callcenter.domain.call_events import LegOutcome
 from callcenter.domain.call_records import CallRecord, CallRouting, CallState, Leg
 from callcenter.domain.calls import Direction
 from callcenter.domain.errors import Conflict
@@ -83,18 +83,9 @@ class CallRecordRepository:
                 for r in q.legs_of_call(self._session, call_id)]
 
     def counts(self, start: datetime, end: datetime, answer_target_s: int) -> CallCounts:
-        answered = in_time = abandoned = busy = closed = 0
-        for row in q.calls_arrived_between(self._session, start, end):
-            if row.out_of_hours:
-                closed += 1
-            elif row.answered_at is not None:
-                answered += 1
-                in_time += (row.answered_at - row.started_at).total_seconds() <= answer_target_s
-            elif row.outcome == CallOutcome.ABANDONED.value:
-                abandoned += 1
-            elif row.outcome == CallOutcome.BUSY.value:
-                busy += 1
-        return CallCounts(answered, in_time, abandoned, busy, closed)
+        closed, answered, in_time, abandoned, busy = q.call_counts_between(self._session, start, end,
+                                                                          answer_target_s)
+        return CallCounts(int(answered), int(in_time), int(abandoned), int(busy), int(closed))
 
 
 class CtiRequestRepository:

@@ -13,6 +13,7 @@ from callcenter.db.models.crm import CallRow
 from callcenter.db.queries import calls as q
 from callcenter.domain.calls import Call, Direction
 from callcenter.domain.errors import Conflict
+from callcenter.services.crm_ports import LastCalls
 
 _FIELDS = ("call_id", "contact_id", "from_number", "to_number", "started_at", "answered_at", "ended_at",
            "agent_user_id", "outcome", "question_id")
@@ -44,15 +45,15 @@ class CallRepository:
         row.direction = call.direction.value
         self._session.flush()
 
-    def last_for_contacts(self, contact_ids: Sequence[int], per_contact: int) -> dict[int, list[Call]]:
-        found: dict[int, list[Call]] = {cid: [] for cid in contact_ids}
-        for row in q.last_calls_of_contacts(self._session, contact_ids, per_contact):
-            found[row.contact_id].append(to_call(row, row.question_number))
-        return found
-
-    def last_from_number(self, number: str, limit: int) -> list[Call]:
-        return [to_call(row, row.question_number)
-                for row in q.last_calls_from_number(self._session, number, limit)]
+    def last_calls(self, contact_ids: Sequence[int], per_contact: int,
+                   number: str | None = None) -> LastCalls:
+        calls = [to_call(row, row.question_number)
+                 for row in q.last_calls(self._session, contact_ids, per_contact, number)]
+        # A call read for one list may belong to the other too, but then it is older than what that
+        # list read for itself: the first ones of each list are exactly its own.
+        of_contacts = {cid: [c for c in calls if c.contact_id == cid][:per_contact] for cid in contact_ids}
+        from_number = [c for c in calls if c.from_number == number and c.ended_at is not None]
+        return LastCalls(of_contacts, from_number[:per_contact])
 
 
 def to_call(row: CallRow | Row[Any], question_registration_number: str | None) -> Call:

@@ -56,9 +56,10 @@ class ContactRepository:
         return q.contact_ids_with_number(self._session, e164)
 
     def match_number(self, e164: str, limit: int) -> NumberMatches:
-        rows = q.owners_of_number(self._session, e164, limit + 1)
-        boards = [_organisation_of(r) for r in rows if r.rank == q.SWITCHBOARD]
-        rows += q.members_of_organisations(self._session, [org.id for org in boards], limit + 1)
+        rows = q.owners_of_number(self._session, e164, limit + 1)  # with the first board's members
+        boards = sorted((_organisation_of(r) for r in rows if r.rank == q.SWITCHBOARD), key=lambda o: o.id)
+        others = q.members_of_organisations(self._session, [org.id for org in boards[1:]], limit + 1)
+        rows = sorted([*rows, *others], key=q.answer_order) if others else rows
         direct = _people(rows, q.DIRECT)
         via = {cid: found for cid, found in _people(rows, q.VIA_SWITCHBOARD).items() if cid not in direct}
         kept = [*direct.values(), *via.values()][:limit]

@@ -67,22 +67,6 @@ def test_an_agent_declining_leaves_the_others_ringing(sip_edge: SipEdge) -> None
         (alice.user_id, 1, "declined"), (bob.user_id, 1, "answered")}
 
 
-def test_the_caller_hanging_up_cancels_every_phone_and_leaves_an_abandoned_call(sip_edge: SipEdge) -> None:
-    alice, bob = sip_edge.add_agent("alice", "fr"), sip_edge.add_agent("bob", "fr")
-    for agent in (alice, bob):
-        sip_edge.register(agent)
-    phones = [sip_edge.phone(alice, "ring"), sip_edge.phone(bob, "ring")]
-    caller, call_id, _ = sip_edge.call(cancel_ms=1000)
-
-    assert caller.wait() == 0, caller.sent_and_received()
-    for phone in phones:
-        assert phone.wait() == 0, phone.sent_and_received()
-        assert any(line.startswith("CANCEL") for line in phone.sent_and_received())
-    record = sip_edge.ended_record(call_id)
-    assert (record["outcome"], record["agent_id"], record["announced"]) == ("abandoned", None, None)
-    assert {leg["outcome"] for leg in record["legs"]} == {"no_answer"}
-
-
 def test_a_phone_that_is_not_registered_is_never_rung(sip_edge: SipEdge) -> None:
     alice, carol = sip_edge.add_agent("alice", "fr"), sip_edge.add_agent("carol", "fr")
     sip_edge.register(alice)  # carol is available but her phone never registered

@@ -89,7 +89,8 @@ def build_call_lifecycle(s: Any) -> CallLifecycle:
                         config, phones=registered_phones(s))
     handler = CallEventHandler(s.routing_store, s.agents, router, policy, config.wrap_up_s)
     return CallLifecycle(s.uow, s.clock, s.routing_store, router, handler, s.presence, _events(s),
-                         s.call_stats, policy, outbound=outbound_events(s))
+                         s.call_stats, policy, outbound=outbound_events(s),
+                         supervisor_refresh_s=s.settings.supervisor_refresh_ms / 1000)
 
 
 def _events(s: Any) -> RoutingEvents:

@@ -86,6 +86,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("route_retry_s", "int", 2, "Seconds telephony waits before asking again when no agent is free."),
     Option("longest_idle_first", "bool", True, "Order the agents of a ring round by idle time, longest first."),
     Option("ring_max_targets", "int", 0, "Agents rung at once per caller; 0 rings every free agent (ring-all)."),
+    Option("supervisor_refresh_ms", "int", 500, "Milliseconds between two updates of the supervisors' queue "
+           "and day figures while calls come in; 0 sends them after every call step."),
     Option("wrap_up_s", "float", 30.0, "Seconds of wrap-up after each call before an agent is available again."),
     Option("pause_reasons", "str", "break,lunch,meeting,training,back_office",
            "Reasons an agent may give for a pause, comma-separated codes."),
@@ -183,6 +185,7 @@ class Settings:
     route_retry_s: int
     longest_idle_first: bool
     ring_max_targets: int
+    supervisor_refresh_ms: int
     wrap_up_s: float
     pause_reasons: str
     demo_call_every_s: float

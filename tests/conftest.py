@@ -28,7 +28,9 @@ def make_settings(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Build settings in a temporary data dir; keyword arguments override options."""
 
     def make(**overrides: object) -> Settings:
-        env = {"CALLCENTER_DATA_DIR": str(tmp_path / "var")}
+        # Supervisors' snapshots after every step, at once: tests check them right after it (the
+        # refresh interval has tests of its own).
+        env = {"CALLCENTER_DATA_DIR": str(tmp_path / "var"), "CALLCENTER_SUPERVISOR_REFRESH_MS": "0"}
         return load_settings(env).replace(**overrides)
 
     return make

@@ -1,6 +1,7 @@
 """The generic CTI API that telephony calls into (our SIP edge, any PBX), registered by callcenter.web.
 
-- ``POST /cti/v1/route``  ``{call_id, request_id, from, to, round}`` → ring / wait / announce
+- ``POST /cti/v1/route``  ``{call_id, request_id, from, to, round[, test, max_targets]}`` → ring / wait /
+  announce
 - ``POST /cti/v1/events`` ``{event_id, event: newCall|ringing|answer|hangup, call_id, …}``
   Both are signed (``X-Callcenter-Signature``, see webhooks.signatures) and follow the JSON Schemas of
   webhooks/schemas; unsigned, stale or wrongly signed requests get 401 with the error envelope.

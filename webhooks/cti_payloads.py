@@ -41,7 +41,7 @@ def validate(name: str, data: Any) -> dict[str, Any]:
 def route_request(body: dict[str, Any]) -> RouteRequest:
     data = validate("cti-route-request", body)
     return RouteRequest(data["call_id"], data["request_id"], data["from"], data["to"], data["round"],
-                        bool(data.get("test", False)))
+                        bool(data.get("test", False)), int(data.get("max_targets", 0)))
 
 
 def call_event(body: dict[str, Any]) -> CallEvent:

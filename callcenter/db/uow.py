@@ -12,20 +12,26 @@ class SqlAlchemyUnitOfWork:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
         self.session: Session | None = None
+        self._repositories: dict[str, Any] = {}
 
     def __getattr__(self, name: str) -> Any:
         # Repositories (uow.outbox, uow.contacts, …) come from the registry each feature adds a line to;
-        # they hold no state but the session, so one is built per access.
+        # one is built at its first use in the unit of work and kept until it ends (some remember rows
+        # they locked in the transaction).
         from callcenter.db.repositories import REPOSITORIES
 
         if name.startswith("_") or name not in REPOSITORIES:
             raise AttributeError(name)
         if self.session is None:
             raise RuntimeError(f"uow.{name} is only available inside `with uow:`")
-        return REPOSITORIES[name](self.session)
+        repository = self._repositories.get(name)
+        if repository is None:
+            repository = self._repositories[name] = REPOSITORIES[name](self.session)
+        return repository
 
     def __enter__(self) -> SqlAlchemyUnitOfWork:
         self.session = self._factory()
+        self._repositories = {}
         return self
 
     def __exit__(
@@ -35,6 +41,7 @@ class SqlAlchemyUnitOfWork:
         self.session.rollback()  # a no-op after commit; undoes everything otherwise
         self.session.close()
         self.session = None
+        self._repositories = {}
 
     def commit(self) -> None:
         assert self.session is not None

@@ -14,14 +14,14 @@ its effects, so a repeat gets the original answer — from any node, with or wit
 screen-pops go out as soon as the shared state holds the decision, before the effects are written;
 the effects and the agents' live updates are done before the answer (the next event of the call may
 come at once, to another node); the supervisors' snapshots (queue, the day's figures) are read and
-sent once the answer has been sent, under the production server (services.after_response), or at
-once anywhere else.
+sent after the answer, at most once per ``supervisor_refresh_s`` by one thread of the process
+(services.supervisor_snapshots), or with a refresh of 0 once the response is sent under the
+production server (services.after_response), and at once anywhere else.
 """
 
 from __future__ import annotations
 
 import functools
-import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -37,12 +37,13 @@ from callcenter.services.call_event_handler import CallEventHandler
 from callcenter.services.call_router import CallRouter
 from callcenter.services.call_stats import CallStats
 from callcenter.services.call_views import record_dict
-from callcenter.services.call_webhooks import call_webhook_events
+from callcenter.services.call_webhooks import call_event_types, call_webhook_events
 from callcenter.services.ports import Clock
 from callcenter.services.presence import PresenceService
 from callcenter.services.routing_events import RoutingEvents
 from callcenter.services.routing_failover import FailoverRoutingStore
 from callcenter.services.routing_ports import JsonDict, RoutingUnitOfWork, RoutingUowFactory
+from callcenter.services.supervisor_snapshots import SnapshotSender
 from callcenter.services.webhook_ports import NO_OUTBOUND_EVENTS, OutboundEvents
 
 P = TypeVar("P")
@@ -63,7 +64,7 @@ class CallLifecycle:
                  handler: CallEventHandler, presence: PresenceService, events: RoutingEvents,
                  stats: CallStats, policy: RoutingPolicy, *,
                  sleep: Callable[[float], None] = time.sleep,
-                 outbound: OutboundEvents = NO_OUTBOUND_EVENTS) -> None:
+                 outbound: OutboundEvents = NO_OUTBOUND_EVENTS, supervisor_refresh_s: float = 0.0) -> None:
         self._uow = uow
         self._clock = clock
         self._store = store
@@ -75,8 +76,7 @@ class CallLifecycle:
         self._policy = policy
         self._sleep = sleep
         self._outbound = outbound
-        # Snapshots read and sent under one lock: the one read last is the one the supervisors keep.
-        self._supervisors_lock = threading.Lock()
+        self._snapshots = SnapshotSender(self._send_snapshots, supervisor_refresh_s)
 
     def route(self, req: RouteRequest) -> JsonDict:
         """Decide where the call rings now (see the module docstring for the answers)."""
@@ -146,7 +146,9 @@ class CallLifecycle:
         with self._uow() as uow:
             write_effects(uow, call_id, effects, now)
             # Stored with the step, sent by a worker after the commit: receivers never hold a call.
-            self._outbound.emit(uow, call_webhook_events(uow, call_id, effects))
+            # The call is read for them only when some subscription wants one of them.
+            self._outbound.emit_if_wanted(uow, call_event_types(effects),
+                                          functools.partial(call_webhook_events, uow, call_id, effects))
             uow.cti_requests.answer(kind, key, response)
             uow.commit()
         self._publish(call_id, effects)
@@ -190,10 +192,12 @@ class CallLifecycle:
             self._presence.schedule_wrap_up_end(state)
 
     def _tell_supervisors(self, effects: Effects) -> None:
-        """Send the queue and the day's figures as they are now (one process sends them in turn)."""
-        with self._supervisors_lock, self._events.batch() as batch:
-            if effects.queue_changed:
-                batch.queue(self.waiting())
-            if effects.stats_changed:
-                batch.call_stats(self._stats.today())
+        """Have the queue and the day's figures sent as they are now (services.supervisor_snapshots)."""
+        self._snapshots.changed(effects.queue_changed, effects.stats_changed)
 
+    def _send_snapshots(self, queue: bool, stats: bool) -> None:
+        with self._events.batch() as batch:
+            if queue:
+                batch.queue(self.waiting())
+            if stats:
+                batch.call_stats(self._stats.today())

@@ -14,6 +14,13 @@ from callcenter.services.crm_ports import iso
 from callcenter.services.routing_ports import RoutingUnitOfWork
 
 
+def call_event_types(effects: Effects) -> list[str]:
+    """Return the types of the events call_webhook_events would return for this step (without reading)."""
+    return [event_type for event_type, present in ((CALL_RINGING, effects.pops),
+                                                  (CALL_ANSWERED, effects.answered is not None),
+                                                  (CALL_ENDED, effects.ended is not None)) if present]
+
+
 def call_webhook_events(uow: RoutingUnitOfWork, call_id: str, effects: Effects) -> list[OutboundEvent]:
     """Return the events other systems may hear of after this step of the call (often none)."""
     if not (effects.pops or effects.answered or effects.ended):

@@ -75,11 +75,12 @@ class IdentityService:
         return generated
 
     def disable(self, username: str) -> User:
-        """Stop a user from logging in or using its tokens (kept for history)."""
+        """Stop a user from logging in or using its tokens (kept for history); in the same transaction
+        delete their SIP hashes, so that their phone can no longer register (Kamailio reads them)."""
         return self._set_active(username, False)
 
     def enable(self, username: str) -> User:
-        """Let a disabled user log in and use its tokens again."""
+        """Let a disabled user log in and use its tokens again (a phone needs a new SIP password)."""
         return self._set_active(username, True)
 
     def set_language(self, user_id: int, language: str) -> User:
@@ -179,6 +180,8 @@ class IdentityService:
         with self._uow() as uow:
             user = _user_named(uow, username)
             uow.users.set_active(user.id, active)
+            if not active:
+                uow.sip_accounts.remove(user.id)
             uow.commit()
         return dataclasses.replace(user, active=active)
 

@@ -1,4 +1,5 @@
-"""Ports of the identity use cases: user and token repositories on the unit of work, a password hasher."""
+"""Ports of the identity use cases: user, token and SIP credential repositories on the unit of work, a
+password hasher."""
 
 from __future__ import annotations
 
@@ -50,9 +51,17 @@ class ApiTokenRepository(Protocol):
     def set_revoked(self, token_id: int, at: datetime) -> None: ...
 
 
+class SipCredentialRepository(Protocol):
+    def remove(self, user_id: int) -> bool:
+        """Delete the user's SIP digest hashes (their phone can no longer register); return whether
+        there were any."""
+        ...
+
+
 class IdentityUnitOfWork(UnitOfWork, Protocol):
     users: UserRepository
     api_tokens: ApiTokenRepository
+    sip_accounts: SipCredentialRepository
 
     def __enter__(self) -> IdentityUnitOfWork: ...
 

@@ -9,11 +9,11 @@ enqueued, or was lost, is found by the periodic sweep. Nothing here waits for a 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from typing import cast
 
-from callcenter.domain.webhooks import OutboundEvent, WebhookEvent, new_event_id, subscribers
+from callcenter.domain.webhooks import OutboundEvent, Subscription, WebhookEvent, new_event_id, subscribers
 from callcenter.services.ports import Clock, JobQueue, UnitOfWork
 from callcenter.services.webhook_ports import WebhookUnitOfWork
 
@@ -67,9 +67,21 @@ class WebhookEmitter:
         """Store ``events`` for their subscribers in the open unit of work; enqueue them after its commit."""
         if not events:
             return
+        self._store(uow, events, cast(WebhookUnitOfWork, uow).webhooks.active_subscriptions())
+
+    def emit_if_wanted(self, uow: UnitOfWork, types: Collection[str],
+                       build: Callable[[], Sequence[OutboundEvent]]) -> None:
+        """Like emit(build()), building the events (which may read more) only when someone wants one."""
+        if not types:
+            return
+        subscriptions = cast(WebhookUnitOfWork, uow).webhooks.active_subscriptions()
+        if any(subscribers(subscriptions, event_type) for event_type in types):
+            self._store(uow, build(), subscriptions)
+
+    def _store(self, uow: UnitOfWork, events: Sequence[OutboundEvent],
+               subscriptions: Sequence[Subscription]) -> None:
         # Every unit of work of the app carries the webhook repository (joined ones pass it through).
         repo = cast(WebhookUnitOfWork, uow).webhooks
-        subscriptions = repo.active_subscriptions()
         now = self._clock.now()
         delivery_ids: list[int] = []
         for event in events:

@@ -6,7 +6,7 @@ of their change; the events are stored with the change and delivered by a worker
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -124,11 +124,20 @@ class OutboundEvents(Protocol):
         """Store ``events`` in the open unit of work; they go out after it commits, never before."""
         ...
 
+    def emit_if_wanted(self, uow: UnitOfWork, types: Collection[str],
+                       build: Callable[[], Sequence[OutboundEvent]]) -> None:
+        """Like emit(build()), but build the events only when a subscription wants one of ``types``."""
+        ...
+
 
 class NoOutboundEvents:
     """Nobody to tell: for use cases built without the webhook feature (unit tests, tools)."""
 
     def emit(self, uow: UnitOfWork, events: Sequence[OutboundEvent]) -> None:
+        return None
+
+    def emit_if_wanted(self, uow: UnitOfWork, types: Collection[str],
+                       build: Callable[[], Sequence[OutboundEvent]]) -> None:
         return None
 
 

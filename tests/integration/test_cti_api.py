@@ -25,9 +25,9 @@ pytestmark = pytest.mark.redis
 
 
 def route(services: Services, call_id: str = "c1", round_: int = 1, *, request_id: str | None = None,
-          caller: str = CITIZEN, to: str = OUR_NUMBER) -> dict[str, Any]:
+          caller: str = CITIZEN, to: str = OUR_NUMBER, **extra: Any) -> dict[str, Any]:
     body = {"call_id": call_id, "request_id": request_id or f"{call_id}-r{round_}-{services.clock.now()}",
-            "from": caller, "to": to, "round": round_}
+            "from": caller, "to": to, "round": round_, **extra}
     response = signed_post(client(services), services, "/cti/v1/route", body)
     assert response.status_code == 200, response.get_json()
     return cti_payloads.validate("cti-route-response", response.get_json())
@@ -93,6 +93,24 @@ def test_an_unknown_caller_gets_the_language_of_the_number_dialled(routed: Servi
     jan = add_agent(routed, "jan", "nl", "fr")
     decision = route(routed, to=DUTCH_NUMBER)
     assert decision["language"] == "nl" and [t["agent_id"] for t in decision["targets"]] == [jan]
+
+
+def test_max_targets_limits_how_many_agents_ring_at_once(routed: Services) -> None:
+    agents = {add_agent(routed, name, "fr") for name in ("anne", "bert", "chloe", "dirk")}
+    first = route(routed, max_targets=2)
+    assert first["action"] == "ring" and len(first["targets"]) == 2
+    rung = {t["agent_id"] for t in first["targets"]}
+    assert {routed.presence.get(a).status for a in rung} == {"ringing"}
+    assert {routed.presence.get(a).status for a in agents - rung} == {"available"}  # not reserved
+    later(routed, 20)
+    second = route(routed, round_=2, max_targets=3)
+    assert len(second["targets"]) == 3
+    unlimited = route(routed, call_id="c2", max_targets=0)  # 0: as many as routing chooses
+    assert len(unlimited["targets"]) == 4 - 3
+    body = {"call_id": "c3", "request_id": "r3", "from": CITIZEN, "to": OUR_NUMBER, "round": 1,
+            "max_targets": -1}
+    bad = signed_post(client(routed), routed, "/cti/v1/route", body)
+    assert bad.status_code == 400 and "max_targets" in bad.get_json()["fields"]
 
 
 def test_a_repeated_request_id_gets_the_original_answer_and_changes_nothing(routed: Services) -> None:

@@ -4,6 +4,7 @@ bulk writes, bookkeeping after the response, pings of idle connections only."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,7 @@ from callcenter.domain.presence import AgentState, PresenceStatus
 from callcenter.domain.routing_moves import Move
 from callcenter.live.routing_state import RedisRoutingStore
 from callcenter.live.streams import SUPERVISORS_STREAM, RedisStreamPublisher, agent_stream
+from callcenter.services.call_effects import Effects
 from callcenter.services.live_ports import LiveMessage
 from callcenter.web.after_response import AfterResponseMiddleware
 from callcenter.web.app import create_app
@@ -163,6 +165,38 @@ def test_behind_the_production_middleware_the_supervisors_snapshots_wait_for_the
     assert [kind for kind, _ in routed.live.supervisors] == ["agent_state"]
     response.close()  # what the server does once the response is sent
     assert [kind for kind, _ in routed.live.supervisors] == ["agent_state", "queue"]
+
+
+@pytest.mark.redis
+def test_steps_ending_while_the_snapshots_are_sent_are_sent_together_once_more(routed: Services) -> None:
+    lifecycle = routed.call_lifecycle
+    reading, release = threading.Event(), threading.Event()
+    reads: list[str] = []
+    today = lifecycle._stats.today
+
+    def slow_today() -> Any:  # the first read of the day's figures takes a while
+        reads.append("stats")
+        if len(reads) == 1:
+            reading.set()
+            assert release.wait(10)
+        return today()
+
+    lifecycle._stats.today = slow_today  # type: ignore[method-assign]
+    routed.live.supervisors.clear()
+    first = threading.Thread(target=lifecycle._tell_supervisors, args=(Effects(stats_changed=True),))
+    first.start()
+    assert reading.wait(10)
+    # Two more steps end meanwhile: they only leave word and return at once.
+    lifecycle._tell_supervisors(Effects(queue_changed=True))
+    lifecycle._tell_supervisors(Effects(stats_changed=True))
+    assert routed.live.supervisors == []
+    release.set()
+    first.join(10)
+    # One more round for both, read after their changes: the figures read twice, not three times.
+    assert reads == ["stats", "stats"]
+    assert [kind for kind, _ in routed.live.supervisors] == ["call_stats", "queue", "call_stats"]
+    lifecycle._tell_supervisors(Effects(queue_changed=True))  # nobody sending: sent at once
+    assert [kind for kind, _ in routed.live.supervisors][-1] == "queue"
 
 
 @pytest.mark.postgres

@@ -14,6 +14,7 @@ import pytest
 from callcenter.bootstrap import Services
 from callcenter.cli import main
 from callcenter.domain.call_events import RouteRequest
+from callcenter.domain.errors import RuleViolation
 from callcenter.domain.sip_accounts import digests
 from callcenter.services.clock import FixedClock
 from tests.integration.routing_support import (
@@ -125,3 +126,29 @@ def test_set_sip_password_stores_hashes_of_the_sip_domain(sip: Services, monkeyp
     assert main(["users", "set-sip-password", "nobody"]) == 2
     assert main(["users", "remove-sip-password", "alice"]) == 0
     assert count(sip, "sip_credentials") == 0
+
+
+def test_disabling_a_user_deletes_their_sip_hashes(sip: Services, monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path: Path, database_url: str) -> None:
+    for name in ("alice", "bob", "carol"):
+        add_agent(sip, name, "fr")
+        sip.sip_accounts.set_password(name, f"{name}-sip-password-1")
+    assert count(sip, "sip_credentials") == 3
+
+    sip.identity.disable("alice")
+    assert count(sip, "sip_credentials", "username = 'alice'") == 0  # Kamailio's auth_db finds no hash
+    assert count(sip, "sip_credentials") == 2
+    with pytest.raises(RuleViolation):  # and none can be given while disabled
+        sip.sip_accounts.set_password("alice", "alice-sip-password-2")
+
+    for name, value in {"CALLCENTER_DATA_DIR": str(tmp_path / "cli"),
+                        "CALLCENTER_DATABASE_URL": database_url}.items():
+        monkeypatch.setenv(name, value)
+    assert main(["users", "disable", "bob"]) == 0  # the administrators' way
+    assert count(sip, "sip_credentials", "username = 'bob'") == 0
+    assert count(sip, "sip_credentials", "username = 'carol'") == 1
+
+    sip.identity.enable("alice")
+    assert count(sip, "sip_credentials", "username = 'alice'") == 0  # a new SIP password is needed
+    sip.sip_accounts.set_password("alice", "alice-sip-password-3")
+    assert count(sip, "sip_credentials", "username = 'alice'") == 1

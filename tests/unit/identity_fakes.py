@@ -91,12 +91,25 @@ class FakeTokens:
         self.rows[token_id] = (dataclasses.replace(token, **changes), digest)  # type: ignore[arg-type]
 
 
+class FakeSipCredentials:
+    """The users who have SIP digest hashes (only their presence matters to identity)."""
+
+    def __init__(self) -> None:
+        self.user_ids: set[int] = set()
+
+    def remove(self, user_id: int) -> bool:
+        found = user_id in self.user_ids
+        self.user_ids.discard(user_id)
+        return found
+
+
 class FakeUow:
     """Shares its repositories across transactions; counts commits (no rollback needed by these tests)."""
 
     def __init__(self) -> None:
         self.users = FakeUsers()
         self.api_tokens = FakeTokens(self.users)
+        self.sip_accounts = FakeSipCredentials()
         self.commits = 0
 
     def __call__(self) -> FakeUow:

@@ -104,6 +104,19 @@ def test_a_session_ends_when_the_password_changes_or_the_user_is_disabled(identi
     assert identity.enable("marie").active
 
 
+def test_disabling_a_user_deletes_their_sip_hashes_and_enabling_does_not_bring_them_back(
+        identity: IdentityService, uow: FakeUow) -> None:
+    user, _ = identity.create_user(_marie(), PASSWORD)
+    other, _ = identity.create_user(dataclasses.replace(_marie(), username="paul"), PASSWORD)
+    uow.sip_accounts.user_ids.update({user.id, other.id})
+    commits = uow.commits
+    identity.disable("marie")
+    assert uow.sip_accounts.user_ids == {other.id}  # only marie's phone is locked out
+    assert uow.commits == commits + 1  # one transaction: disabled and without SIP hashes together
+    identity.enable("marie")
+    assert uow.sip_accounts.user_ids == {other.id}  # her phone needs a new SIP password
+
+
 def test_set_password_and_disable_name_unknown_users(identity: IdentityService) -> None:
     with pytest.raises(NotFound):
         identity.set_password("ghost", PASSWORD)

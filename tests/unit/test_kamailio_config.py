@@ -46,6 +46,18 @@ def test_the_configuration_carries_the_settings(sip_settings: Settings, tmp_path
     assert "$sht(cc_numbers=>probe) = 1;" in text
 
 
+def test_busy_announcements_carry_the_callback_promise_that_callers_cannot_forge(sip_settings: Settings,
+                                                                                 tmp_path: Path) -> None:
+    text = render(sip_settings, tmp_path)
+    service = text.split("route[SERVICE] {", 1)[1].split("\n}\n", 1)[0]
+    assert 'remove_hf_re("^X-(Announcement|Language|Callback|Callcenter-)");' in service
+    announce = text.split("route[ANNOUNCE] {", 1)[1].split("\n}\n", 1)[0]
+    assert 'jansson_get("callback", "$var(answer)", "$avp(cc_callback)");' in announce
+    branch = text.split("branch_route[BRANCH] {", 1)[1].split("\n}\n", 1)[0]
+    promise = branch.split('if ($avp(cc_announcement) == "busy" && $avp(cc_callback) != $null', 1)[1]
+    assert promise.split("}", 1)[0].strip().endswith('append_hf("X-Callback: yes\\r\\n");')
+
+
 def test_a_service_number_is_recognised_however_the_trunk_writes_it(sip_settings: Settings) -> None:
     assert service_number_forms(sip_settings) == ["+3225088586", "003225088586", "3225088586", "025088586",
                                                   "probe"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from callcenter.db.models.crm import CallRow
@@ -25,10 +27,17 @@ _ROUTING_FIELDS = ("language", "announced", "out_of_hours", "test", "hangup_caus
 class CallRecordRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
+        # Rows read locked in the current transaction: save() in the same transaction writes through
+        # them instead of reading them again (nobody else can have changed them meanwhile).
+        self._locked: dict[str, tuple[Any, Row[Any]]] = {}
 
     def get(self, call_id: str, *, for_update: bool = False) -> CallRecord | None:
         found = q.call_with_routing(self._session, call_id, for_update=for_update)
-        return None if found is None else to_record(*found)
+        if found is None:
+            return None
+        if for_update:
+            self._locked[call_id] = (self._session.get_transaction(), found)
+        return to_record(*found)
 
     def add(self, record: CallRecord) -> CallRecord:
         call = {"call_id": record.call_id, "direction": record.direction.value,
@@ -42,7 +51,9 @@ class CallRecordRepository:
         return record
 
     def save(self, record: CallRecord) -> None:
-        found = q.call_with_routing(self._session, record.call_id)
+        transaction, found = self._locked.pop(record.call_id, (None, None))
+        if found is None or transaction is None or transaction is not self._session.get_transaction():
+            found = q.call_with_routing(self._session, record.call_id)
         assert found is not None, "save() is only called with a recorded call"
         call, routing = found[0], found[1] or CallRoutingRow(call_id=record.call_id)
         for name in _CALL_FIELDS:
@@ -52,6 +63,7 @@ class CallRecordRepository:
         self._session.flush()
 
     def save_routing(self, routing: CallRouting) -> None:
+        self._locked.pop(routing.call_id, None)  # a bulk UPDATE: the rows read before are stale now
         # A call the CRM recorded by hand has no routing row: nothing routes it, nothing is updated.
         values = {"state": routing.state.value, "round": routing.round, "targets": _ids(routing.targets),
                   "ring_until": routing.ring_until}

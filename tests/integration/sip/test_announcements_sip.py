@@ -6,6 +6,7 @@ Real peers on loopback: Kamailio and `callcenter web` from tests.sip_support, th
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from datetime import datetime
@@ -49,11 +50,14 @@ def endpoint(sip_edge: SipEdge) -> Iterator[Any]:
     thread.join(60)
 
 
-def call(sip_edge: SipEdge, talk_ms: int, caller: str = "+3222345678") -> tuple[Any, str, RtpListener]:
+def call(sip_edge: SipEdge, talk_ms: int, caller: str = "+3222345678",
+         extra_header: str = "") -> tuple[Any, str, RtpListener]:
     """A caller from the trusted trunk whose audio lands in an RtpListener (to measure its level)."""
     ear = RtpListener()
     call_id = f"ann-{free_udp_port()}"
     text = (SCENARIOS / "caller.xml").read_text().replace("@FROM@", caller)
+    if extra_header:
+        text = text.replace("Max-Forwards: 70", f"{extra_header}\n      Max-Forwards: 70", 1)
     text = text.replace("@RTP_PORT@", str(ear.port)).replace("@TALK_MS@", str(talk_ms))
     run = sip_edge._sipp("caller", text, [f"127.0.0.1:{sip_edge.sip_port}", "-s", SERVICE_NUMBER, "-p",
                                           str(sip_edge.trunk_port), "-m", "1", "-cid_str", call_id,
@@ -75,9 +79,16 @@ def test_closed_the_caller_hears_the_closed_announcement_and_the_call_ends_clean
     assert (record["announced"], record["out_of_hours"], record["test"]) == ("closed", True, False)
 
 
+def announced(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """What the endpoint says it played: "<kind>-<language> to <caller>" per call."""
+    return [r.getMessage().removeprefix("announced ").split(" (")[0] for r in caplog.records
+            if r.name == "callcenter.sip.announcer" and r.getMessage().startswith("announced ")]
+
+
 @pytest.mark.parametrize("sip_edge_overrides", [BUSY_SOON])
-def test_past_the_maximum_wait_the_caller_hears_busy_and_gets_a_callback(sip_edge: SipEdge,
-                                                                         endpoint: Any) -> None:
+def test_past_the_maximum_wait_the_caller_hears_busy_and_gets_a_callback(
+        sip_edge: SipEdge, endpoint: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="callcenter.sip.announcer")
     caller, call_id, ear = call(sip_edge, talk_ms=3000, caller="+32471123456")
     try:
         assert caller.wait() == 0, caller.sent_and_received()
@@ -88,6 +99,24 @@ def test_past_the_maximum_wait_the_caller_hears_busy_and_gets_a_callback(sip_edg
     assert (record["announced"], record["outcome"]) == ("busy", "busy")
     question = sip_edge.services.questions.get(record["question"])
     assert question.channel == "phone"  # the callback item on the CRM
+    # Kamailio passed the callback on (X-Callback: yes): the caller heard the promise to call back.
+    assert announced(caplog) == ["busy-callback-fr to sip:+32471123456@127.0.0.1"]
+
+
+@pytest.mark.parametrize("sip_edge_overrides", [BUSY_SOON])
+def test_a_withheld_number_hears_busy_without_a_promise_even_if_the_caller_forges_one(
+        sip_edge: SipEdge, endpoint: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="callcenter.sip.announcer")
+    caller, call_id, ear = call(sip_edge, talk_ms=3000, caller="anonymous", extra_header="X-Callback: yes")
+    try:
+        assert caller.wait() == 0, caller.sent_and_received()
+    finally:
+        ear.close()
+    assert ear.rms() > 1000 and ear.seconds() > 2
+    record = sip_edge.ended_record(call_id)
+    assert (record["announced"], record["outcome"], record["question"]) == ("busy", "busy", None)
+    # No callback item (callback: null), and Kamailio dropped the caller's own X-Callback header.
+    assert announced(caplog) == ["busy-fr to sip:anonymous@127.0.0.1"]
 
 
 @pytest.mark.parametrize("sip_edge_overrides", [CLOSED])

@@ -42,3 +42,14 @@ def test_an_agent_the_service_wrongly_believes_registered_is_corrected_and_other
     sip_edge.wait_for(lambda: "ghost" not in sip_edge.services.phone_registrations.registered_users(),
                       what="Kamailio's correction of ghost's registration")
     assert ghost.ear.packets == 0
+
+
+def test_a_disabled_agents_phone_can_no_longer_register(sip_edge: SipEdge) -> None:
+    alice = sip_edge.add_agent("alice", "fr")
+    sip_edge.register(alice)  # the SIP password works
+    sip_edge.services.identity.disable("alice")
+    again = sip_edge.register(alice, expect_ok=False)  # the same phone, the same (right) password
+    assert again.wait() != 0
+    answers = [line for line in again.sent_and_received() if line.startswith("SIP/2.0")]
+    assert answers[:2] == ["SIP/2.0 401 Unauthorized"] * 2  # challenged again with credentials, never 200
+    assert "SIP/2.0 200 OK" not in answers

@@ -20,8 +20,10 @@ pytestmark = needs_sip_peers
 def _env(tmp_path: Path, redis_url: str, sip_port: int) -> dict[str, str]:
     env = process_env(tmp_path / "var", "", redis_url)
     del env["CALLCENTER_DATABASE_URL"]  # the embedded SQLite file: `callcenter sip` migrates it
+    # No announcement endpoint (port 0): its default port 5070 could be taken by another test run.
     env.update(CALLCENTER_SIP_PORT=str(sip_port), CALLCENTER_SIP_ENABLED="true",
-               CALLCENTER_SIP_TRUSTED_SOURCES="192.0.2.1", CALLCENTER_SERVICE_NUMBERS="+3225088586=fr")
+               CALLCENTER_SIP_TRUSTED_SOURCES="192.0.2.1", CALLCENTER_SERVICE_NUMBERS="+3225088586=fr",
+               CALLCENTER_SIP_ANNOUNCER_PORT="0")
     return env
 
 

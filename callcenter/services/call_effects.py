@@ -42,6 +42,21 @@ def write_effects(uow: RoutingUnitOfWork, call_id: str, effects: Effects, now: d
     for agent_ids, outcome in effects.ended_legs:  # legs of earlier rounds, before this round's are added
         uow.call_records.end_legs(call_id, list(agent_ids) if agent_ids is not None else None, outcome, now)
     uow.call_records.add_legs(effects.new_legs)
+    if effects.new_legs:
+        _end_legs_of_a_call_hung_up_meanwhile(uow, call_id, effects.new_legs)
     if effects.answered_leg is not None:
         agent_id, round_ = effects.answered_leg
         uow.call_records.answer_leg(call_id, agent_id, round_, now)
+
+
+def _end_legs_of_a_call_hung_up_meanwhile(uow: RoutingUnitOfWork, call_id: str, legs: list[Leg]) -> None:
+    """End at once the legs just added if the caller hung up while they were being decided.
+
+    The hang-up (maybe on another node) recorded the end of the call under the call's row lock and ends
+    the legs it finds; legs written after it would stay ringing for ever. Locking the row here orders
+    the two: either the hang-up waits for these legs and ends them itself, or it came first and is seen.
+    """
+    record = uow.call_records.get(call_id, for_update=True)
+    if record is not None and record.ended_at is not None:
+        uow.call_records.end_legs(call_id, sorted({leg.agent_id for leg in legs}), LegOutcome.NO_ANSWER,
+                                  record.ended_at)

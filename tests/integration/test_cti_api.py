@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from callcenter.bootstrap import Services
+from callcenter.domain.call_events import CallEvent, CallEventKind
 from callcenter.services.contacts import ContactIn
 from tests.integration.routing_support import (  # noqa: F401
     CITIZEN,
@@ -186,6 +187,25 @@ def test_a_caller_hanging_up_while_waiting_is_abandoned(routed: Services) -> Non
     assert routed.call_lifecycle.record("c1")["outcome"] == "abandoned"
     assert routed.call_lifecycle.waiting() == []
     assert routed.call_stats.today()["abandoned"] == 1
+
+
+def test_a_caller_hanging_up_while_the_agents_are_being_rung_leaves_no_leg_ringing(routed: Services) -> None:
+    marie = add_agent(routed, "marie", "fr")
+    lifecycle = routed.call_lifecycle
+    pop = lifecycle._pop
+
+    def hang_up_meanwhile(effects: Any) -> None:  # the agents are reserved, their legs not written yet
+        pop(effects)
+        lifecycle._pop = pop
+        lifecycle.handle_event(CallEvent("h1", CallEventKind.HANGUP, "c1", cause="cancel"))
+
+    lifecycle._pop = hang_up_meanwhile  # type: ignore[method-assign]
+    decision = route(routed)
+    assert [t["agent_id"] for t in decision["targets"]] == [marie]
+    call = lifecycle.record("c1")
+    assert call["outcome"] == "abandoned"
+    assert [(leg["agent_id"], leg["outcome"]) for leg in call["legs"]] == [(marie, "no_answer")]
+    assert all(leg["ended_at"] is not None for leg in call["legs"])
 
 
 def test_outside_opening_hours_the_caller_hears_closed_and_the_call_is_logged(routed: Services) -> None:

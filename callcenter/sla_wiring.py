@@ -16,7 +16,8 @@ from callcenter.webhook_wiring import outbound_events
 
 
 def build_sla(s: Any) -> SlaService:
-    return SlaService(s.uow, s.clock, s.calendar, s.outbox, s.job_queue, office_zone(s.settings.timezone))
+    return SlaService(s.uow, s.clock, s.calendar, s.outbox, s.job_queue, office_zone(s.settings.timezone),
+                      outbound=outbound_events(s))
 
 
 def build_workflows(s: Any) -> WorkflowService:

@@ -2,7 +2,8 @@
 
 The citizen is told by the reply channel, in the same transaction as the change: by e-mail through the
 outbox (in the contact's language), or by a call-back task for the owner when the answer goes by phone.
-The new date becomes the due time the next reminder watches.
+The new date becomes the due time the next reminder watches. Every change here, the call-back done
+included, tells subscribed systems (question.updated) in its own transaction.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from callcenter.domain.validation import aware_datetime, optional_id, optional_t
 from callcenter.services.crm_ports import CrmUnitOfWork, WorkingCalendar, iso
 from callcenter.services.ports import Clock
 from callcenter.services.question_changes import NOTE_MAX, QuestionChanges
+from callcenter.services.question_webhooks import question_changed
 from callcenter.services.sla_ports import MailOutbox, ReminderScheduler, SlaUnitOfWork, SlaUowFactory
 from callcenter.services.webhook_ports import NO_OUTBOUND_EVENTS, OutboundEvents
 
@@ -135,10 +137,15 @@ class DelayNotices(QuestionChanges):
                 raise NoSuchCallbackTask(f"There is no call-back task {task_id}.")
             if not marked:
                 raise CallbackTaskDone(f"Call-back task {task_id} was already done.", {"task_id": "done"})
+            # Locked so that the event shows the question as it is at the commit. After the task's row:
+            # no path locks a question and then updates one of its call-back tasks, so no deadlock.
+            question = uow.questions.by_number(task.registration_number, for_update=True)
+            assert question is not None, "questions are never deleted"
             data = {"notice": "delay", "route": NoticeRoute.CALLBACK.value, "callback_task_id": task_id,
                     **({"note": text} if text else {})}
             event = QuestionEvent(EventKind.NOTICE_SENT, now, user, data)
-            uow.questions.append_event(task.question_id, event)
+            line = uow.questions.append_event(question.id, event)
+            self._outbound.emit(uow, question_changed(question, question, [line]))
             uow.commit()
         return task
 

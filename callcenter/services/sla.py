@@ -3,6 +3,7 @@
 Each breach (question, due time) is reminded exactly once: an RQ job scheduled at the due time and the
 periodic sweep may both try, and the unique breach row decides. Recomputing due times after a closures
 edit lives in callcenter.services.due_times; the sweep runs it first and schedules what it moved.
+A reminder writes a line in the question's history, so subscribed systems get question.updated with it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from callcenter.domain.validation import aware_datetime
 from callcenter.services.crm_ports import iso
 from callcenter.services.due_times import DueTimeRecomputer, RecomputeReport
 from callcenter.services.ports import Clock, JobQueue
+from callcenter.services.question_webhooks import question_changed
 from callcenter.services.sla_ports import ClosureCalendar, MailOutbox, SlaUnitOfWork, SlaUowFactory
+from callcenter.services.webhook_ports import NO_OUTBOUND_EVENTS, OutboundEvents
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +54,11 @@ class SweepReport:
 class SlaService:
     def __init__(self, uow: SlaUowFactory, clock: Clock, calendar: ClosureCalendar, outbox: MailOutbox,
                  job_queue: JobQueue | None, tz: tzinfo, *, lookahead: timedelta = LOOKAHEAD,
-                 batch: int = BATCH) -> None:
+                 batch: int = BATCH, outbound: OutboundEvents = NO_OUTBOUND_EVENTS) -> None:
         self._uow = uow
         self._clock = clock
-        self._recomputer = DueTimeRecomputer(uow, clock, calendar, self)
+        self._recomputer = DueTimeRecomputer(uow, clock, calendar, self, outbound)
+        self._outbound = outbound  # tells subscribed systems of each reminder, in its transaction
         self._outbox = outbox
         self._jobs = job_queue
         self._tz = tz
@@ -123,7 +127,8 @@ class SlaService:
                         question.registration_number)
         data = {"due": iso(due), "recipients": [u.id for u in recipients],
                 "outbox_message_ids": [m.id for m in messages]}
-        uow.questions.append_event(question.id, QuestionEvent(EventKind.REMINDER, now, None, data))
+        line = uow.questions.append_event(question.id, QuestionEvent(EventKind.REMINDER, now, None, data))
+        self._outbound.emit(uow, question_changed(question, question, [line]))
         return recipients, messages
 
     def _mail(self, question: Question, user: User, owner_name: str | None, due: datetime) -> OutgoingEmail:

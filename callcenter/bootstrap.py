@@ -33,6 +33,9 @@ class Services:
 
     def close(self) -> None:
         """Release pools and connections (before fork, at shutdown)."""
+        lifecycle = self.extras.get("call_lifecycle")
+        if lifecycle is not None:
+            lifecycle.close()
         if self.engine is not None:
             self.engine.dispose()
         if self.redis is not None:

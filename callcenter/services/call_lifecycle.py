@@ -191,6 +191,10 @@ class CallLifecycle:
         for state in effects.wrap_ups:
             self._presence.schedule_wrap_up_end(state)
 
+    def close(self) -> None:
+        """Stop the thread sending the supervisors' snapshots (at shutdown, before fork)."""
+        self._snapshots.close()
+
     def _tell_supervisors(self, effects: Effects) -> None:
         """Have the queue and the day's figures sent as they are now (services.supervisor_snapshots)."""
         self._snapshots.changed(effects.queue_changed, effects.stats_changed)

@@ -33,6 +33,7 @@ class SnapshotSender:
         self._queue = self._stats = False
         self._sending = False
         self._thread_pid: int | None = None  # the process the sending thread runs in (forks lose it)
+        self._generation = 0  # a sending thread of an older generation stops
 
     def changed(self, queue: bool, stats: bool) -> None:
         """Note what a step changed; send it now or leave it to the sending thread."""
@@ -63,16 +64,26 @@ class SnapshotSender:
             self._send(queue, stats)
         return queue or stats
 
+    def close(self) -> None:
+        """Stop the sending thread (at shutdown, before fork); a later change starts a new one."""
+        with self._lock:
+            self._generation += 1
+            self._thread_pid = None
+            self._lock.notify_all()
+
     def _ensure_thread(self) -> None:
         if self._thread_pid == os.getpid():
             return
         self._thread_pid = os.getpid()
-        threading.Thread(target=self._run, name="supervisor-snapshots", daemon=True).start()
+        threading.Thread(target=self._run, args=(self._generation,), name="supervisor-snapshots",
+                         daemon=True).start()
 
-    def _run(self) -> None:
+    def _run(self, generation: int) -> None:
         while True:
             with self._lock:
-                self._lock.wait_for(lambda: self._queue or self._stats)
+                self._lock.wait_for(lambda: self._queue or self._stats or self._generation != generation)
+                if self._generation != generation:
+                    return
             try:
                 self._send_pending()
             except Exception:  # a Redis or database hiccup: the next change sends a fresh snapshot

@@ -30,6 +30,7 @@ from callcenter.domain.identity import (
     User,
 )
 from callcenter.web.app import EXTENSION, services
+from callcenter.web.i18n import SESSION_LANGUAGE
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,6 +38,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 _USER, _STAMP, _SEEN, _CSRF = "uid", "stamp", "seen", "csrf"
+_BROWSER = "browser_session"  # flag on g: a browser's session asked (see from_browser_session)
 
 bp = Blueprint("auth", __name__)
 
@@ -151,6 +153,23 @@ def csrf_protect(view: F) -> F:
     return guarded  # type: ignore[return-value]
 
 
+def mark_browser_request() -> None:
+    """Flag this request as a staff page's (a before_request hook of the staff blueprints)."""
+    g.setdefault(_BROWSER, True)
+
+
+def from_browser_session() -> bool:
+    """Tell whether this request comes from a browser's session, the staff pages, not from a token.
+
+    True without an ``Authorization`` header when a user is logged in, when this request's session has
+    just ended (idle, disabled user, changed password), or when a staff page's blueprint was asked (the
+    login form). The CTI API, the voice webhooks and API clients with a bearer token are never one.
+    """
+    if request.headers.get("Authorization") is not None:
+        return False
+    return bool(g.get(_BROWSER)) or _USER in session
+
+
 def safe_next_url(default: str = "/") -> str:
     """Return the ``next`` argument if it is a path of this site, else ``default`` (no open redirect)."""
     target = request.args.get("next", "")
@@ -173,19 +192,29 @@ def _request_principal() -> Principal:
 def _session_principal() -> Principal:
     if _USER not in session:
         raise InvalidCredentials("Log in first.")
+    g.setdefault(_BROWSER, True)  # still a browser's session if it ends below
     now = _now()
     if now - int(session.get(_SEEN, 0)) > services().settings.session_idle_minutes * 60:
-        session.clear()
+        _end_session()
         raise SessionExpired("Your session was idle too long: log in again.")
     try:
         principal: Principal = services().identity.session_principal(session[_USER], session.get(_STAMP, ""))
     except InvalidCredentials:
-        session.clear()
+        _end_session()
         raise
     check_csrf()
     session[_SEEN] = now
     g.principal = principal
     return principal
+
+
+def _end_session() -> None:
+    """Forget who was logged in, keeping only the language of the pages (the refusal and the login form
+    that follow are still in it)."""
+    language = session.get(SESSION_LANGUAGE)
+    session.clear()
+    if language:
+        session[SESSION_LANGUAGE] = language
 
 
 def _now() -> int:

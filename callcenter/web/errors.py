@@ -2,13 +2,15 @@
 
 Envelope: {"error": "<stable-code>", "message": "<sentence>", "fields": {...}} (fields only for
 validation). 400 unreadable input, 422 well-formed input that breaks a rule, 401/403/404/409 as usual.
+The message is English, except for a logged-in browser (the staff pages): it reads the sentence of
+web/error_text.py in the language of its pages, when there is one. Code and fields never change.
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
 from callcenter.domain.errors import (
@@ -20,6 +22,8 @@ from callcenter.domain.errors import (
     RuleViolation,
 )
 from callcenter.domain.identity import Forbidden, InvalidCredentials
+from callcenter.web.auth import from_browser_session
+from callcenter.web.error_text import error_sentence, http_sentence
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +52,29 @@ def status_for(exc: DomainError) -> int:
     return 422
 
 
+def message_for(code: str, english: str, fields: dict[str, str] | None = None) -> str:
+    """Return the message of an error: in the page's language for a logged-in browser, else English."""
+    if not _speaks_the_pages_language():
+        return english
+    return error_sentence(code, fields) or english
+
+
+def http_message_for(status: int, english: str) -> str:
+    """Return the message of an HTTP error: in the page's language for a logged-in browser, else English."""
+    if not _speaks_the_pages_language():
+        return english
+    return http_sentence(status) or english
+
+
+def _speaks_the_pages_language() -> bool:
+    return "babel" in current_app.extensions and from_browser_session()
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
-        response, status = envelope(exc.code, exc.message, status_for(exc), exc.fields)
+        message = message_for(exc.code, exc.message, exc.fields)
+        response, status = envelope(exc.code, message, status_for(exc), exc.fields)
         if status == 401:  # RFC 6750: tell the client which scheme to authenticate with
             response.headers["WWW-Authenticate"] = "Bearer"
         return response, status
@@ -59,9 +82,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
         code = (exc.name or "error").lower().replace(" ", "-")
-        return envelope(code, exc.description or exc.name, exc.code or 500)
+        status = exc.code or 500
+        return envelope(code, http_message_for(status, exc.description or exc.name), status)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):  # type: ignore[no-untyped-def]
         log.exception("unhandled error")
-        return envelope("internal-error", "Something went wrong on our side; the error was logged.", 500)
+        english = "Something went wrong on our side; the error was logged."
+        return envelope("internal-error", message_for("internal-error", english), 500)

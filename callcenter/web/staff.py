@@ -21,10 +21,11 @@ from callcenter.web.auth import (
     current_principal,
     login_user,
     logout_user,
+    mark_browser_request,
     require_role,
     safe_next_url,
 )
-from callcenter.web.errors import envelope
+from callcenter.web.errors import envelope, message_for
 from callcenter.web.i18n import LANGUAGE_NAMES, LANGUAGES, SESSION_LANGUAGE, current_language, init_i18n
 
 bp = Blueprint("staff", __name__)
@@ -60,12 +61,14 @@ def to_login(exc: InvalidCredentials) -> ResponseReturnValue:
     """Send a person opening a page to the login form; scripts and streams get the 401 envelope."""
     if request.endpoint in PAGES:
         return redirect(url_for("staff.login_form", next=request.full_path.rstrip("?")))
-    response, status = envelope(exc.code, exc.message, 401)
+    response, status = envelope(exc.code, message_for(exc.code, exc.message, exc.fields), 401)
     return response, status
 
 
 def guard(blueprint: Blueprint) -> None:
-    """Give a staff blueprint its security headers and its answer to requests without a session."""
+    """Give a staff blueprint its security headers, its answer to requests without a session, and its
+    refusals in the language of its pages."""
+    blueprint.before_request(mark_browser_request)
     blueprint.after_request(protect)
     blueprint.register_error_handler(InvalidCredentials, to_login)
 

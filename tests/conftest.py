@@ -1,8 +1,9 @@
 """Shared fixtures: settings in a temporary data dir, real databases (SQLite and PostgreSQL), real Redis.
 
 PostgreSQL (127.0.0.1:5432, database ``test``) gets one schema per test session, migrated once and
-truncated after each test; SQLite gets a migrated file per test. Redis uses a database (1–15, by process) of the
-server on 127.0.0.1:6379, flushed around each test. Override with CALLCENTER_TEST_PG_URL / CALLCENTER_TEST_REDIS_URL.
+truncated after each test; SQLite gets a migrated file per test. Redis uses a database (1–15, by process)
+of the server on 127.0.0.1:6379, flushed around each test. Override with CALLCENTER_TEST_PG_URL /
+CALLCENTER_TEST_REDIS_URL.
 """
 
 from __future__ import annotations

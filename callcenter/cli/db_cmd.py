@@ -38,7 +38,8 @@ def current(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = make_engine(settings.effective_database_url)
     try:
-        print_json({"revisions": list(migrate.current_revisions(engine)), "heads": list(migrate.head_revisions())})
+        print_json({"revisions": list(migrate.current_revisions(engine)),
+                    "heads": list(migrate.head_revisions())})
     finally:
         engine.dispose()
     return 0

@@ -9,8 +9,7 @@ import argparse
 import sys
 from typing import Any
 
-from callcenter.cli import UsageError
-from callcenter.cli import sip_cmd
+from callcenter.cli import UsageError, sip_cmd
 from callcenter.cli.database import database_services
 from callcenter.cli.output import print_json
 from callcenter.domain.identity import LANGUAGES, NewUser, Role, User, parse_roles

@@ -26,7 +26,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("prune_scheduled_runs", "callcenter.jobs.tasks.prune_scheduled_runs", timedelta(days=1)),
     PeriodicJob("deliver_outbox", "callcenter.jobs.outbox_tasks.deliver_outbox", timedelta(minutes=1)),
-    PeriodicJob("prune_cti_requests", "callcenter.jobs.presence_tasks.prune_cti_requests", timedelta(hours=6)),
+    PeriodicJob("prune_cti_requests", "callcenter.jobs.presence_tasks.prune_cti_requests",
+                timedelta(hours=6)),
     PeriodicJob("sla_sweep", "callcenter.jobs.sla_tasks.sweep_sla", timedelta(minutes=5)),
     PeriodicJob("refresh_agenda_feeds", "callcenter.jobs.agenda_tasks.refresh_agenda_feeds",
                 timedelta(minutes=30)),

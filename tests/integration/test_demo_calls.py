@@ -1,4 +1,5 @@
-"""The calls part of `up --demo`: demo agents with phones and languages, and the caller that runs only then."""
+"""The calls part of `up --demo`: demo agents with phones and languages, and the caller that runs only
+then."""
 
 from __future__ import annotations
 
@@ -74,6 +75,7 @@ def test_only_up_demo_runs_the_demo_caller(make_settings: Any) -> None:
         return [child.name for child in supervisor._child_specs()]
 
     assert "demo-calls" not in children(False)
-    demo_child = [c for c in Supervisor(make_settings(), host="127.0.0.1", port=8123, demo=True)._child_specs()
+    supervisor = Supervisor(make_settings(), host="127.0.0.1", port=8123, demo=True)
+    demo_child = [c for c in supervisor._child_specs()
                   if c.name == "demo-calls"]
     assert demo_child and demo_child[0].argv[-2:] == ["--url", "http://127.0.0.1:8123/"]

@@ -48,8 +48,8 @@ def test_a_call_waits_rings_and_is_answered_by_the_first_target() -> None:
                   {"action": "ring", "targets": [MARIE, JAN], "timeout_s": 20, "round": 1})
     code, lines, sleeps = play(cti, answer_after_s=3, duration_s=30)
     assert code == 0
-    assert cti.sent == [("newCall", None), ("route", 1), ("route", 1), ("ringing", "marie"), ("ringing", "jan"),
-                        ("answer", "marie"), ("hangup", "normalClearing")]
+    assert cti.sent == [("newCall", None), ("route", 1), ("route", 1), ("ringing", "marie"),
+                        ("ringing", "jan"), ("answer", "marie"), ("hangup", "normalClearing")]
     assert list(sleeps) == [2.0, 3, 30]
     assert lines[2] == "sim-1: route round 1 → ring marie <sip:marie@pbx>, jan <sip:jan@pbx> for 20 s"
     assert lines[-1] == "sim-1: the call is over; outcome answered"
@@ -57,7 +57,8 @@ def test_a_call_waits_rings_and_is_answered_by_the_first_target() -> None:
 
 def test_without_an_answer_the_next_round_is_asked_for_until_the_announcement() -> None:
     cti = FakeCti({"action": "ring", "targets": [MARIE], "timeout_s": 20, "round": 1},
-                  {"action": "announce", "announcement": "busy", "language": "nl", "text": "Al onze medewerkers…"})
+                  {"action": "announce", "announcement": "busy", "language": "nl",
+                   "text": "Al onze medewerkers…"})
     code, lines, _ = play(cti, answer_after_s=None)
     assert code == 0 and ("route", 2) in cti.sent and cti.sent[-1] == ("hangup", "normalClearing")
     assert "sim-1: nobody answered round 1" in lines

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -72,10 +72,14 @@ class RedisRoutingStore:
                 args=[self.presence.key(""), self.call_key("")])
             agents = {int(i): decode_state(int(i), unjoin(raw)) or offline(int(i), now)
                       for i, raw in zip(raw_agents[::2], raw_agents[1::2], strict=True) if raw}
-            calls, gone = _queued(raw_calls, stale_before)
-            if gone:
-                self._redis.zrem(self.queue_key, *gone)
+        calls = QueuedCalls(raw_calls, stale_before, self._drop_from_queue)
         return Snapshot(dict(sorted(agents.items())), calls, bool(seeded))
+
+    def _drop_from_queue(self, call_ids: list[str]) -> None:
+        try:
+            self._redis.zrem(self.queue_key, *call_ids)
+        except RedisError:  # the next snapshot that reads the queue tries again
+            log.warning("could not drop %d ended calls from the routing queue", len(call_ids), exc_info=True)
 
     def agents(self, agent_ids: Sequence[int] | None, now: datetime) -> dict[int, AgentState]:
         with _unavailable_on_error():
@@ -155,6 +159,31 @@ class RedisRoutingStore:
             pipe.zadd(self.queue_key, {call.call_id: call.arrived.timestamp()})
         else:
             pipe.zrem(self.queue_key, call.call_id)
+
+
+class QueuedCalls(Mapping[str, CallRouting]):
+    """A snapshot's queued calls, decoded when first read: with 100 callers waiting, decoding them is
+    most of a snapshot's cost, and a caller's wait loop while no agent is free never needs them."""
+
+    def __init__(self, raw: list[Any], stale_before: datetime, drop: Callable[[list[str]], None]) -> None:
+        self._raw, self._stale_before, self._drop = raw, stale_before, drop
+        self._decoded: dict[str, CallRouting] | None = None
+
+    def _calls(self) -> dict[str, CallRouting]:
+        if self._decoded is None:
+            self._decoded, gone = _queued(self._raw, self._stale_before)
+            if gone:
+                self._drop(gone)
+        return self._decoded
+
+    def __getitem__(self, call_id: str) -> CallRouting:
+        return self._calls()[call_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._calls())
+
+    def __len__(self) -> int:
+        return len(self._calls())
 
 
 def _queued(raw: list[Any], stale_before: datetime) -> tuple[dict[str, CallRouting], list[str]]:

@@ -200,9 +200,11 @@ class CallRouter:
         free = [Candidate(a, frozenset(directory[a].languages), s.effective(now).idle_since)
                 for a, s in snap.agents.items() if a in reachable and s.is_free(now)]
         default = self._settings.default_language
+        me = routing.waiting(call.call_id, call.language or default, call.arrived, round_, now, self._policy)
+        if not free:  # the other callers only matter for sharing free agents: not read at all
+            return routing.decide(me, [], free, round_, now, self._policy)
         others = [routing.waiting(c.call_id, c.language or default, c.arrived, c.round, now, self._policy)
                   for c in snap.calls.values() if c.call_id != call.call_id and not c.ringing_at(now)]
-        me = routing.waiting(call.call_id, call.language or default, call.arrived, round_, now, self._policy)
         return routing.decide(me, others, free, round_, now, self._policy)
 
     def _reachable(self, directory: Mapping[int, AgentProfile]) -> Mapping[int, AgentProfile]:

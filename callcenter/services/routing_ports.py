@@ -34,7 +34,9 @@ class RoutingStateUnavailable(Exception):
 @dataclass(frozen=True)
 class Snapshot:
     agents: dict[int, AgentState]  # every agent with a known state
-    calls: dict[str, CallRouting]  # queued calls (waiting or ringing) heard of since ``stale_before``
+    # Queued calls (waiting or ringing) heard of since ``stale_before``; a store may decode them only
+    # when they are first read (a decision with no free agent never reads them).
+    calls: Mapping[str, CallRouting]
     seeded: bool = True  # False: a store that lost its state (Redis restarted empty) and needs refilling
 
 

@@ -168,6 +168,21 @@ def test_behind_the_production_middleware_the_supervisors_snapshots_wait_for_the
 
 
 @pytest.mark.redis
+def test_a_snapshot_decodes_the_queue_only_when_read_and_then_drops_the_calls_gone_stale(redis_url: str) -> None:
+    store = RedisRoutingStore(redis.Redis.from_url(redis_url))
+    fresh = CallRouting("fresh", "fr", NOW, CallState.WAITING, 1, (), None, NOW)
+    stale = CallRouting("stale", "fr", NOW - timedelta(hours=2), CallState.WAITING, 1, (), None,
+                        NOW - timedelta(hours=2))
+    store.restore([available(1)], [fresh, stale], overwrite=True)
+    snapshot = store.snapshot(NOW - timedelta(minutes=5), NOW)
+    assert list(snapshot.agents) == [1]
+    queued = [m.decode() for m in store._redis.zrange(store.queue_key, 0, -1)]
+    assert sorted(queued) == ["fresh", "stale"]  # nothing decoded yet, nothing dropped
+    assert list(snapshot.calls) == ["fresh"] and snapshot.calls["fresh"].language == "fr"
+    assert [m.decode() for m in store._redis.zrange(store.queue_key, 0, -1)] == ["fresh"]
+
+
+@pytest.mark.redis
 def test_steps_ending_while_the_snapshots_are_sent_are_sent_together_once_more(routed: Services) -> None:
     lifecycle = routed.call_lifecycle
     reading, release = threading.Event(), threading.Event()

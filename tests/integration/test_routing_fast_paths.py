@@ -168,7 +168,7 @@ def test_behind_the_production_middleware_the_supervisors_snapshots_wait_for_the
 
 
 @pytest.mark.redis
-def test_a_snapshot_decodes_the_queue_only_when_read_and_then_drops_the_calls_gone_stale(redis_url: str) -> None:
+def test_a_snapshot_decodes_the_queue_only_when_read_then_drops_calls_gone_stale(redis_url: str) -> None:
     store = RedisRoutingStore(redis.Redis.from_url(redis_url))
     fresh = CallRouting("fresh", "fr", NOW, CallState.WAITING, 1, (), None, NOW)
     stale = CallRouting("stale", "fr", NOW - timedelta(hours=2), CallState.WAITING, 1, (), None,

@@ -6,12 +6,10 @@ and working days, the identity feature says who the coordinator is.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from callcenter.db.engine import make_session_factory
-from callcenter.db.uow import SqlAlchemyUnitOfWork
+from callcenter.db.read_uow import autocommit_read_uow
 from callcenter.domain.calendar import Deadline, office_zone
 from callcenter.domain.identity import Role
 from callcenter.services.calls import CallService
@@ -27,12 +25,54 @@ class OfficeWorkingCalendar:
 
     def __init__(self, calendar_service: Any) -> None:
         self._service = calendar_service
+        # The calendar in force and, per year, how many working days it has up to each day (included);
+        # replaced as one tuple when closures are reloaded (a new calendar object), so no thread mixes
+        # two calendars' counts.
+        self._counts: tuple[Any, dict[int, list[int]]] = (None, {})
 
     def deadline(self, received: datetime, track: str) -> Deadline:
         return self._service.deadline(received, track)  # type: ignore[no-any-return]
 
     def is_working_day(self, day: date) -> bool:
         return bool(self._service.calendar.is_working_day(day))
+
+    def working_days_left(self, today: date, due_day: date) -> int:
+        """Count working days after ``today`` up to ``due_day``, negative when it has passed.
+
+        The same count as callcenter.domain.questions.working_days_left, from per-year running totals
+        built once per calendar: the screen-pop asks this for every open question it shows, and counted
+        day by day it took a good share of the lookup's CPU.
+        """
+        calendar = self._service.calendar
+        counted, years = self._counts
+        if counted is not calendar:
+            years = {}
+            self._counts = (calendar, years)
+        low, high = sorted((today, due_day))
+        # Working days in (low, high]: the rest of low's year, the years between, high's year up to high.
+        count = (_running_totals(calendar, years, high)[_day_index(high)]
+                 - _running_totals(calendar, years, low)[_day_index(low)])
+        for year in range(low.year, high.year):
+            count += _running_totals(calendar, years, date(year, 1, 1))[-1]
+        return count if due_day >= today else -count
+
+
+def _day_index(day: date) -> int:
+    return day.timetuple().tm_yday - 1
+
+
+def _running_totals(calendar: Any, years: dict[int, list[int]], day: date) -> list[int]:
+    """Working days of ``day``'s year from the 1st of January up to each day included (built once)."""
+    year = day.year
+    totals = years.get(year)
+    if totals is None:
+        totals, count, each = [], 0, date(year, 1, 1)
+        while each.year == year:
+            count += 1 if calendar.is_working_day(each) else 0
+            totals.append(count)
+            each += timedelta(days=1)
+        years[year] = totals
+    return totals
 
 
 class CoordinatorFromUsers:
@@ -65,11 +105,7 @@ def build_questions(s: Any) -> QuestionService:
 
 
 def build_screen_pop(s: Any) -> ScreenPopService:
-    return ScreenPopService(autocommit_uow(s.engine), s.clock, OfficeWorkingCalendar(s.calendar),
-                            office_zone(s.settings.timezone))
-
-
-def autocommit_uow(engine: Any) -> Callable[[], SqlAlchemyUnitOfWork]:
-    """Units of work for reads only: without BEGIN and ROLLBACK, two round trips fewer per screen-pop."""
-    factory = make_session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
-    return lambda: SqlAlchemyUnitOfWork(factory)
+    # Reads only, on a bare autocommit Connection: no BEGIN/ROLLBACK round trips, no Session.
+    calendar = OfficeWorkingCalendar(s.calendar)
+    return ScreenPopService(autocommit_read_uow(s.engine), s.clock, calendar,
+                            office_zone(s.settings.timezone), working_days_left=calendar.working_days_left)

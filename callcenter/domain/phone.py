@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import phonenumbers
 
 from callcenter.domain.errors import InvalidInput
@@ -11,8 +9,33 @@ from callcenter.domain.errors import InvalidInput
 DEFAULT_REGION = "BE"
 
 
+DISPLAY_CACHE = 4096  # the screen-pop spells the same few thousand numbers all day
+
+
 def normalise_phone(raw: str, *, field: str = "phone", region: str = DEFAULT_REGION) -> str:
     """Return the E.164 form of ``raw`` (national numbers read as Belgian), or raise InvalidInput."""
+    return str(phonenumbers.format_number(_parse(raw, field, region), phonenumbers.PhoneNumberFormat.E164))
+
+
+def normalise_and_format_phone(raw: str, *, field: str = "phone") -> tuple[str, str]:
+    """Return ``(normalise_phone(raw), format_phone(of it))``, parsing the number once, not twice."""
+    number = _parse(raw, field, DEFAULT_REGION)
+    e164 = str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    display = _displays.get((e164, DEFAULT_REGION))
+    if display is None:
+        display = _remember(e164, DEFAULT_REGION, _spell(number, DEFAULT_REGION))
+    return e164, display
+
+
+def format_phone(e164: str, *, region: str = DEFAULT_REGION) -> str:
+    """Spell an E.164 number for people: national inside ``region``, international elsewhere."""
+    display = _displays.get((e164, region))
+    if display is None:
+        display = _remember(e164, region, _spell(phonenumbers.parse(e164, None), region))
+    return display
+
+
+def _parse(raw: str, field: str, region: str) -> phonenumbers.PhoneNumber:
     text = (raw or "").strip()
     try:
         number = phonenumbers.parse(text, region)
@@ -20,14 +43,23 @@ def normalise_phone(raw: str, *, field: str = "phone", region: str = DEFAULT_REG
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
         raise InvalidInput(f"'{text}' is not a phone number.", {field: "not a phone number"})
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return number
 
 
-@lru_cache(maxsize=4096)  # the screen-pop spells the same few thousand numbers all day
-def format_phone(e164: str, *, region: str = DEFAULT_REGION) -> str:
-    """Spell an E.164 number for people: national inside ``region``, international elsewhere."""
-    number = phonenumbers.parse(e164, None)
+def _spell(number: phonenumbers.PhoneNumber, region: str) -> str:
     same_region = phonenumbers.region_code_for_number(number) == region
     formats = phonenumbers.PhoneNumberFormat
     style = formats.NATIONAL if same_region else formats.INTERNATIONAL
     return str(phonenumbers.format_number(number, style))
+
+
+# (e164, region) -> spelling; a dict rather than functools.lru_cache so that normalise_and_format_phone
+# can fill it from the number it parsed. Emptied when full: cheaper than keeping an order of use.
+_displays: dict[tuple[str, str], str] = {}
+
+
+def _remember(e164: str, region: str, display: str) -> str:
+    if len(_displays) >= DISPLAY_CACHE:
+        _displays.clear()
+    _displays[(e164, region)] = display
+    return display

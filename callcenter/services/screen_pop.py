@@ -18,7 +18,7 @@ from datetime import date, tzinfo
 
 from callcenter.domain.calls import Call
 from callcenter.domain.contacts import Contact, Match
-from callcenter.domain.phone import format_phone, normalise_phone
+from callcenter.domain.phone import normalise_and_format_phone
 from callcenter.domain.questions import Question, working_days_left
 from callcenter.services.crm_ports import (
     CrmUnitOfWork,
@@ -37,6 +37,9 @@ MAX_OPEN_QUESTIONS = 100
 HOUSEHOLD = 4  # up to this many people sharing a number (a home line), each shows their own last calls
 
 
+WorkingDaysLeft = Callable[[date, date], int]  # (today, due day) -> working days left, negative when past
+
+
 @dataclass(frozen=True)
 class _Found:
     matches: NumberMatches
@@ -47,17 +50,21 @@ class _Found:
 
 class ScreenPopService:
     def __init__(self, uow: CrmUowFactory, clock: Clock, calendar: WorkingCalendar, tz: tzinfo, *,
-                 max_contacts: int = MAX_CONTACTS, last_calls: int = LAST_CALLS) -> None:
+                 max_contacts: int = MAX_CONTACTS, last_calls: int = LAST_CALLS,
+                 working_days_left: WorkingDaysLeft | None = None) -> None:
+        """``working_days_left``: a counter the composition memoises across lookups (the office calendar
+        knows when its closures change); without it, the calendar is asked day by day at each lookup."""
         self._uow = uow
         self._clock = clock
         self._calendar = calendar
         self._tz = tz
         self._max_contacts = max_contacts
         self._last_calls = last_calls
+        self._working_days_left = working_days_left
 
     def lookup(self, number: str) -> JsonDict:
         """Return who ``number`` belongs to, each with open questions and last calls (see module doc)."""
-        e164 = normalise_phone(number, field="number")
+        e164, display = normalise_and_format_phone(number, field="number")
         with self._uow() as uow:
             found = self._read(uow, e164)
         matches = found.matches
@@ -67,7 +74,7 @@ class ScreenPopService:
         from_number = found.from_number
         return {
             "number": e164,
-            "display": format_phone(e164),
+            "display": display,
             "unknown": not contacts and not matches.switchboards,
             "organisations": [organisation_dict(org) for org in matches.switchboards],
             "contacts": [self._contact(c, match, matches, found, render) for c in contacts],
@@ -100,16 +107,22 @@ class ScreenPopService:
     def _question_renderer(self) -> Callable[[Question], JsonDict]:
         """Return a renderer that counts working days left from now, asking the calendar once per date."""
         now = self._clock.now()
-        today = now.astimezone(self._tz).date()
-        known: dict[date, bool] = {}
+        tz = self._tz
+        today = now.astimezone(tz).date()
+        count = self._working_days_left
+        if count is None:
+            known: dict[date, bool] = {}
 
-        def is_working_day(day: date) -> bool:
-            if day not in known:
-                known[day] = self._calendar.is_working_day(day)
-            return known[day]
+            def is_working_day(day: date) -> bool:
+                if day not in known:
+                    known[day] = self._calendar.is_working_day(day)
+                return known[day]
+
+            def count(today: date, due_day: date) -> int:
+                return working_days_left(today, due_day, is_working_day)
 
         def render(q: Question) -> JsonDict:
-            left = working_days_left(today, q.due_at.astimezone(self._tz).date(), is_working_day)
+            left = count(today, q.due_at.astimezone(tz).date())
             return _open_question(q, left, overdue=now > q.due_at)
 
         return render

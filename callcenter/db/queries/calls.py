@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Row, Select, bindparam, select, union_all
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from callcenter.db.models.crm import CallRow, QuestionRow
@@ -21,7 +22,7 @@ def call_by_call_id(session: Session, call_id: str) -> tuple[CallRow, str | None
     return None if row is None else (row[0], row[1])
 
 
-def last_calls(session: Session, contact_ids: Sequence[int], per_contact: int,
+def last_calls(session: Session | Connection, contact_ids: Sequence[int], per_contact: int,
                number: str | None = None) -> list[Row[Any]]:
     """Return rows (call columns, question_number) of the newest calls of contacts and from a number.
 
@@ -42,17 +43,18 @@ def _last_calls_statement(contacts: int, *, from_number: bool) -> Select[Any]:
     """Build (once per shape) the newest-calls statement for contacts bound as c0, c1, … and ``number``."""
     # One index range scan per contact on (contact_id, started_at), in a single round trip; a window
     # function would read every call of a contact that calls often (a CPAS officer) to keep five.
-    newest = [select(CallRow.id).where(CallRow.contact_id == bindparam(f"c{i}"))
-              .order_by(CallRow.started_at.desc()).limit(bindparam("per_contact")).subquery()
+    calls, questions = CallRow.__table__, QuestionRow.__table__  # Core: see queries/contacts.py
+    newest = [select(calls.c.id).where(calls.c.contact_id == bindparam(f"c{i}"))
+              .order_by(calls.c.started_at.desc()).limit(bindparam("per_contact")).subquery()
               for i in range(contacts)]
     if from_number:
         # A backward range scan of (from_number, started_at), whoever made the calls; the calls not
         # ended yet (the one ringing now) are the only ones skipped on the way.
-        newest.append(select(CallRow.id)
-                      .where(CallRow.from_number == bindparam("number"), CallRow.ended_at.is_not(None))
-                      .order_by(CallRow.started_at.desc()).limit(bindparam("per_contact")).subquery())
+        newest.append(select(calls.c.id)
+                      .where(calls.c.from_number == bindparam("number"), calls.c.ended_at.is_not(None))
+                      .order_by(calls.c.started_at.desc()).limit(bindparam("per_contact")).subquery())
     ids = union_all(*(select(sub.c.id) for sub in newest))
-    return (select(*CallRow.__table__.c, QuestionRow.registration_number.label("question_number"))
-            .outerjoin(QuestionRow, QuestionRow.id == CallRow.question_id)
-            .where(CallRow.id.in_(ids))
-            .order_by(CallRow.started_at.desc(), CallRow.id.desc()))
+    return (select(*calls.c, questions.c.registration_number.label("question_number"))
+            .outerjoin(questions, questions.c.id == calls.c.question_id)
+            .where(calls.c.id.in_(ids))
+            .order_by(calls.c.started_at.desc(), calls.c.id.desc()))

@@ -19,20 +19,30 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from callcenter.db.models.crm import ContactPhoneRow, ContactRow, OrganisationRow
+
+# The screen-pop reads on a bare Connection (callcenter.db.read_uow), the other use cases on a Session.
+Reader = Session | Connection
 
 # Rank of a row in the answer of owners_of_number: organisations first, then contacts by how they match.
 SWITCHBOARD, DIRECT, VIA_SWITCHBOARD = 0, 1, 2
 
 
-_ORG = (OrganisationRow.id.label("org_id"), OrganisationRow.name.label("org_name"),
-        OrganisationRow.switchboard.label("org_switchboard"))
-_PERSON = (ContactRow.id, ContactRow.name, ContactRow.email, ContactRow.language, ContactRow.organisation_id)
+# The statements of the screen-pop are Core (table columns, not mapped attributes): executed on a
+# Connection, they skip the ORM's compile and result machinery, which cost more than the database did.
+_ORGS = OrganisationRow.__table__
+_CONTACTS = ContactRow.__table__
+_PHONES_TABLE = ContactPhoneRow.__table__
+_ORG = (_ORGS.c.id.label("org_id"), _ORGS.c.name.label("org_name"),
+        _ORGS.c.switchboard.label("org_switchboard"))
+_PERSON = (_CONTACTS.c.id, _CONTACTS.c.name, _CONTACTS.c.email, _CONTACTS.c.language,
+           _CONTACTS.c.organisation_id)
 # Every number of each contact found, one row each: the screen-pop shows them without another round trip.
-_NUMBERS = aliased(ContactPhoneRow, name="numbers")
-_NUMBER = (_NUMBERS.e164.label("phone"), _NUMBERS.position.label("phone_position"))
+_NUMBERS = _PHONES_TABLE.alias("numbers")
+_NUMBER = (_NUMBERS.c.e164.label("phone"), _NUMBERS.c.position.label("phone_position"))
 
 
 def _first_members(organisation_id: Any, limit: Any) -> Subquery:
@@ -40,14 +50,15 @@ def _first_members(organisation_id: Any, limit: Any) -> Subquery:
     # One ordered range scan on (organisation_id, name): a big CPAS has hundreds of officers, and only
     # the first ``limit`` are read.
     return (select(literal_column(str(VIA_SWITCHBOARD)).label("rank"), *_PERSON, *_ORG)
-            .join(OrganisationRow, OrganisationRow.id == ContactRow.organisation_id)
-            .where(ContactRow.organisation_id == organisation_id)
-            .order_by(ContactRow.name, ContactRow.id).limit(limit).subquery())
+            .select_from(_CONTACTS)
+            .join(_ORGS, _ORGS.c.id == _CONTACTS.c.organisation_id)
+            .where(_CONTACTS.c.organisation_id == organisation_id)
+            .order_by(_CONTACTS.c.name, _CONTACTS.c.id).limit(limit).subquery())
 
 
 def _with_numbers(people: Subquery) -> Select[Any]:
     """Select ``people`` once per number they gave (once with a null phone when they gave none)."""
-    return select(people, *_NUMBER).outerjoin(_NUMBERS, _NUMBERS.contact_id == people.c.id)
+    return select(people, *_NUMBER).outerjoin(_NUMBERS, _NUMBERS.c.contact_id == people.c.id)
 
 
 def _owners_statement() -> CompoundSelect:
@@ -56,25 +67,26 @@ def _owners_statement() -> CompoundSelect:
     nobody = (cast(null(), c.type).label(c.key) for c in _PERSON)
     no_number = (cast(null(), c.type).label(c.key) for c in _NUMBER)
     boards = select(literal_column(str(SWITCHBOARD)).label("rank"), *nobody, *_ORG, *no_number).where(
-        OrganisationRow.switchboard == e164)
+        _ORGS.c.switchboard == e164)
     # Hundreds of officers may give a CPAS switchboard: the first ids come from the (e164, contact_id)
     # index, so the work is bounded by the limit, not by how many people gave the number.
-    givers = (select(ContactPhoneRow.contact_id).where(ContactPhoneRow.e164 == e164)
-              .order_by(ContactPhoneRow.contact_id).limit(limit).subquery())
+    givers = (select(_PHONES_TABLE.c.contact_id).where(_PHONES_TABLE.c.e164 == e164)
+              .order_by(_PHONES_TABLE.c.contact_id).limit(limit).subquery())
     direct = (select(literal_column(str(DIRECT)).label("rank"), *_PERSON, *_ORG, *_NUMBER)
-              .join(givers, givers.c.contact_id == ContactRow.id)
-              .join(_NUMBERS, _NUMBERS.contact_id == ContactRow.id)
-              .outerjoin(OrganisationRow, OrganisationRow.id == ContactRow.organisation_id))
+              .select_from(_CONTACTS)
+              .join(givers, givers.c.contact_id == _CONTACTS.c.id)
+              .join(_NUMBERS, _NUMBERS.c.contact_id == _CONTACTS.c.id)
+              .outerjoin(_ORGS, _ORGS.c.id == _CONTACTS.c.organisation_id))
     # A switchboard pops in this round trip too: one organisation has it, as a rule.
-    first_board = (select(OrganisationRow.id).where(OrganisationRow.switchboard == e164)
-                   .order_by(OrganisationRow.id).limit(1).scalar_subquery())
+    first_board = (select(_ORGS.c.id).where(_ORGS.c.switchboard == e164)
+                   .order_by(_ORGS.c.id).limit(1).scalar_subquery())
     return union_all(boards, direct, _with_numbers(_first_members(first_board, limit)))
 
 
 _OWNERS = _owners_statement()
 
 
-def owners_of_number(session: Session, e164: str, limit: int) -> list[Row[Any]]:
+def owners_of_number(session: Reader, e164: str, limit: int) -> list[Row[Any]]:
     """Return, in one round trip, rows (rank, contact columns, org_* columns, phone) of who has ``e164``.
 
     Rank SWITCHBOARD rows are organisations whose switchboard it is (contact columns null); DIRECT rows
@@ -91,7 +103,7 @@ def answer_order(row: Row[Any]) -> tuple[int, str, int, int]:
     return row.rank, row.name or "", row.id or 0, row.phone_position or 0
 
 
-def members_of_organisations(session: Session, organisation_ids: Sequence[int], limit: int) -> list[Row[Any]]:
+def members_of_organisations(session: Reader, organisation_ids: Sequence[int], limit: int) -> list[Row[Any]]:
     """Return each organisation's first ``limit`` members by name as VIA_SWITCHBOARD rows, by name.
 
     One row per number of the member in the order given (phone null for a member without a number).

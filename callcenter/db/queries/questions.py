@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Row, bindparam, case, func, select
+from sqlalchemy import Row, Select, bindparam, case, func, literal_column, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from callcenter.db.models.crm import QuestionEventRow, QuestionRow, TopicRow
@@ -29,23 +32,32 @@ def registration_number_exists(session: Session, registration_number: str) -> bo
     return session.execute(stmt).first() is not None
 
 
-_OF_CONTACTS = (select(*QuestionRow.__table__.c, TopicRow.code.label("topic_code"))
-                .outerjoin(TopicRow, TopicRow.id == QuestionRow.topic_id)
-                .where(QuestionRow.contact_id.in_(bindparam("ids", expanding=True)),
-                       # Inline: the set never changes, and the planner picks a plan several times
-                       # faster when it sees the statuses (measured by bench/lookup.py).
-                       QuestionRow.status.in_(bindparam("statuses", expanding=True, literal_execute=True)))
-                .order_by(QuestionRow.due_at, QuestionRow.id)
-                .limit(bindparam("limit")))
-
-
-def questions_of_contacts_in(session: Session, contact_ids: Sequence[int], statuses: Sequence[str],
-                             limit: int) -> list[Row[Any]]:
+def questions_of_contacts_in(session: Session | Connection, contact_ids: Sequence[int],
+                             statuses: Sequence[str], limit: int) -> Sequence[Row[Any]]:
     """Return rows (question columns, topic_code) of these contacts in ``statuses``, soonest due first."""
     if not contact_ids:
         return []
-    params = {"ids": list(contact_ids), "statuses": list(statuses), "limit": limit}
-    return list(session.execute(_OF_CONTACTS, params).all())
+    params = {f"c{i}": cid for i, cid in enumerate(contact_ids)} | {"limit": limit}
+    return session.execute(_of_contacts_statement(len(contact_ids), tuple(statuses)), params).all()
+
+
+@lru_cache(maxsize=32)
+def _of_contacts_statement(contacts: int, statuses: tuple[str, ...]) -> Select[Any]:
+    """Build (once per number of contacts) the statement for contacts bound as c0, c1, … (Core, cached).
+
+    Bound one by one rather than as an expanding list, and with the statuses written in the statement
+    rather than bound at execution: both would have SQLAlchemy rewrite the compiled SQL at every call.
+    """
+    questions, topics = QuestionRow.__table__, TopicRow.__table__
+    # Inline: the set never changes, and the planner picks a plan several times faster when it sees the
+    # statuses (measured by bench/lookup.py). They are the domain's status values, checked to be words.
+    assert all(re.fullmatch(r"[a-z_]+", status) for status in statuses), statuses
+    return (select(*questions.c, topics.c.code.label("topic_code"))
+            .outerjoin(topics, topics.c.id == questions.c.topic_id)
+            .where(questions.c.contact_id.in_([bindparam(f"c{i}") for i in range(contacts)]),
+                   questions.c.status.in_([literal_column(f"'{status}'") for status in statuses]))
+            .order_by(questions.c.due_at, questions.c.id)
+            .limit(bindparam("limit")))
 
 
 def events_of_question(session: Session, question_id: int) -> list[QuestionEventRow]:

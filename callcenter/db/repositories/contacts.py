@@ -84,8 +84,11 @@ def _people(rows: list[Row[Any]], rank: int) -> dict[int, tuple[Row[Any], list[s
     return found
 
 
+_LANGUAGES = {member.value: member for member in Language}  # cheaper than calling the Enum
+
+
 def _contact_of(row: Row[Any], phones: list[str]) -> Contact:
-    return Contact(id=row.id, name=row.name, email=row.email, language=Language(row.language),
+    return Contact(id=row.id, name=row.name, email=row.email, language=_LANGUAGES[row.language],
                    organisation_id=row.organisation_id, phones=tuple(phones))
 
 

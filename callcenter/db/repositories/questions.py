@@ -92,13 +92,22 @@ def _mutable_values(question: Question) -> dict[str, object]:
     return values
 
 
+# Value -> member: a dict lookup is several times cheaper than calling the Enum, and the screen-pop
+# converts every open question of a CPAS's officers on each lookup.
+_TYPES = {member.value: member for member in QuestionType}
+_CHANNELS = {member.value: member for member in Channel}
+_STATUSES = {member.value: member for member in Status}
+_TRACKS = {member.value: member for member in Track}
+_TIERS = {member.value: member for member in Tier}
+
+
 def to_question(row: QuestionRow | Row[Any], topic_code: str | None) -> Question:
     return Question(
         id=row.id, registration_number=row.registration_number, contact_id=row.contact_id,
-        type=QuestionType(row.type), channel=Channel(row.channel), reply_channel=Channel(row.reply_channel),
+        type=_TYPES[row.type], channel=_CHANNELS[row.channel], reply_channel=_CHANNELS[row.reply_channel],
         topic_id=row.topic_id, topic_code=topic_code, subject=row.subject, received_at=row.received_at,
-        status=Status(row.status), owner_user_id=row.owner_user_id, track=Track(row.track), due_at=row.due_at,
-        answered_by_tier=Tier(row.answered_by_tier) if row.answered_by_tier else None,
+        status=_STATUSES[row.status], owner_user_id=row.owner_user_id, track=_TRACKS[row.track],
+        due_at=row.due_at, answered_by_tier=_TIERS[row.answered_by_tier] if row.answered_by_tier else None,
         answered_at=row.answered_at, closed_at=row.closed_at, faq_needed=row.faq_needed,
     )
 

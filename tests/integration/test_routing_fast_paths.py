@@ -168,6 +168,18 @@ def test_behind_the_production_middleware_the_supervisors_snapshots_wait_for_the
 
 
 @pytest.mark.redis
+def test_agents_decoded_once_are_decoded_again_when_another_node_changes_them(redis_url: str) -> None:
+    store, other = (RedisRoutingStore(redis.Redis.from_url(redis_url)) for _ in range(2))
+    store.restore([available(1), available(2)], [], overwrite=True)
+    first = store.snapshot(NOW, NOW).agents
+    assert store.snapshot(NOW, NOW).agents[2] is first[2]  # the same hash: the same decoded state
+    paused = AgentState(2, PresenceStatus.PAUSED, NOW, "lunch")
+    other.change(None, [2], lambda c, a: Move(None, {2: paused}), NOW)
+    again = store.snapshot(NOW, NOW).agents
+    assert again[2] == paused and again[1] is first[1]
+
+
+@pytest.mark.redis
 def test_a_snapshot_decodes_the_queue_only_when_read_then_drops_calls_gone_stale(redis_url: str) -> None:
     store = RedisRoutingStore(redis.Redis.from_url(redis_url))
     fresh = CallRouting("fresh", "fr", NOW, CallState.WAITING, 1, (), None, NOW)

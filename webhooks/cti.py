@@ -35,13 +35,13 @@ def rejected(exc: signatures.SignatureRejected) -> tuple[Response, int]:
 
 @bp.post("/route")
 def route() -> Response:
-    body = _signed_json()
+    body = signed_json()
     return jsonify(services().call_lifecycle.route(cti_payloads.route_request(body)))
 
 
 @bp.post("/events")
 def events() -> Response:
-    body = _signed_json()
+    body = signed_json()
     return jsonify(services().call_lifecycle.handle_event(cti_payloads.call_event(body)))
 
 
@@ -55,7 +55,7 @@ def zammad(token: str) -> Response:
     return jsonify(services().call_lifecycle.handle_event(event))
 
 
-def _signed_json() -> dict[str, Any]:
+def signed_json() -> dict[str, Any]:
     """Check the signature over the raw body, then read it as a JSON object."""
     raw = request.get_data(cache=True)
     s = services()

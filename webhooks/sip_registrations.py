@@ -7,16 +7,15 @@ registered now. Registered by callcenter.web.blueprints next to webhooks.cti.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 
-from callcenter.domain.errors import InvalidInput
 from callcenter.domain.sip_accounts import PhoneContact, RegistrationReport
 from callcenter.web.app import services
 from webhooks import cti_payloads, signatures
+from webhooks.cti import signed_json
 
 bp = Blueprint("sip_registrations", __name__, url_prefix="/cti/v1")
 
@@ -28,7 +27,7 @@ def rejected(exc: signatures.SignatureRejected) -> tuple[Response, int]:
 
 @bp.post("/registrations")
 def registrations() -> Response:
-    body = _signed_json()
+    body = signed_json()
     return jsonify(services().phone_registrations.report(registration_report(body)))
 
 
@@ -45,17 +44,3 @@ def registration_report(body: dict[str, Any]) -> RegistrationReport:
 def _contact(data: dict[str, Any]) -> PhoneContact:
     return PhoneContact(data["uri"], datetime.fromtimestamp(data["expires_at"], UTC),
                         data.get("user_agent", ""), data.get("source", ""))
-
-
-def _signed_json() -> dict[str, Any]:
-    raw = request.get_data(cache=True)
-    s = services()
-    signatures.verify(signatures.cti_secret(s.settings), request.headers.get(signatures.HEADER), raw,
-                      s.clock.now().timestamp())
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise InvalidInput("The body is not a JSON object.", {"body": "a JSON object"})
-    return body

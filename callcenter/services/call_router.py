@@ -72,7 +72,10 @@ class CallRouter:
             record = replace(record, test=True, announced=record.announced or PROBE)
         elif record.answered_at is None and record.ended_at is None and record.announced is None:
             record = self._overflow(record, now)
-        if record != stored:  # a call recorded just now is stored as it is
+        # A call recorded just now is stored as it is. A waiting caller's next step changes only when it
+        # was last seen: that goes with the routing row written after the decision (the shared state's
+        # copy), so the step's first transaction writes nothing but its claim.
+        if record != stored and record != replace(stored, last_seen=record.last_seen):
             uow.call_records.save(record)
         return record
 

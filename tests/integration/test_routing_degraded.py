@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -84,3 +85,27 @@ def test_a_redis_restarted_empty_is_filled_from_the_database(routed: Services, r
     redis.Redis.from_url(redis_url).flushdb()  # as if Redis restarted without its data
     assert [t["agent_id"] for t in route(routed, "c1")["targets"]] == [marie]
     assert routed.call_lifecycle.routing_health() == {"ok": True, "mode": "redis"}
+
+
+def _wait_step(services: Services, call_id: str, step: int) -> dict[str, Any]:
+    body = {"call_id": call_id, "request_id": f"r-{call_id}-{step}", "from": CITIZEN, "to": OUR_NUMBER,
+            "round": 1}
+    response = signed_post(client(services), services, "/cti/v1/route", body)
+    assert response.status_code == 200, response.get_json()
+    return dict(response.get_json())
+
+
+@pytest.mark.parametrize("redis", ["up", "down"])
+def test_each_wait_step_keeps_the_databases_copy_of_when_the_caller_was_last_seen(
+        routed: Services, without_redis: Any, redis: str) -> None:
+    # A step that changes nothing but the time writes it with the routing row, after the decision: a
+    # Redis lost later must still find the caller fresh in the database, not dropped as gone.
+    services = routed if redis == "up" else without_redis()
+    clock = services.clock
+    assert isinstance(clock, FixedClock)
+    for step, seconds in enumerate((0, 5, 11)):
+        clock.set(T0 + timedelta(seconds=seconds))
+        assert _wait_step(services, "c1", step)["action"] == "wait"
+        with services.uow() as uow:
+            record = uow.call_records.get("c1")
+        assert record is not None and record.last_seen == T0 + timedelta(seconds=seconds)

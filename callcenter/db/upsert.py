@@ -12,7 +12,11 @@ _INSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.in
 
 def insert_on_conflict(session: Session, model: Any) -> Any:
     """Return the dialect's INSERT of ``model``, which has on_conflict_do_nothing / _do_update."""
-    dialect = session.get_bind().dialect.name
+    return insert_on_conflict_for(session.get_bind().dialect.name, model)
+
+
+def insert_on_conflict_for(dialect: str, model: Any) -> Any:
+    """Return the INSERT of ``model`` with ON CONFLICT for the database named ``dialect``."""
     try:
         return _INSERTS[dialect](model)
     except KeyError:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Row, and_, case, delete, false, func, insert, select, update
+from sqlalchemy import Row, Select, Update, and_, bindparam, case, delete, false, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from callcenter.db.models.crm import CallRow, QuestionRow
 from callcenter.db.models.routing import CallLegRow, CallRoutingRow, CtiRequestRow
-from callcenter.db.upsert import insert_on_conflict
+from callcenter.db.upsert import insert_on_conflict, insert_on_conflict_for
 
 QUEUED_STATES = ("waiting", "ringing")  # twin of callcenter.domain.call_records.QUEUED
 RANG = "rang"  # twin of callcenter.domain.call_events.LegOutcome.RANG
@@ -19,15 +20,47 @@ ABANDONED, BUSY = "abandoned", "busy"  # twins of callcenter.domain.call_events.
 
 
 def call_with_routing(session: Session, call_id: str, *, for_update: bool = False) -> Row[Any] | None:
-    """Return (CallRow, CallRoutingRow or None, registration number or None) of a call; optionally locked."""
-    stmt = (select(CallRow, CallRoutingRow, QuestionRow.registration_number)
-            .outerjoin(CallRoutingRow, CallRoutingRow.call_id == CallRow.call_id)
-            .outerjoin(QuestionRow, QuestionRow.id == CallRow.question_id)
-            .where(CallRow.call_id == call_id))
-    if for_update:
-        stmt = stmt.with_for_update(of=CallRow)
-    # Fresh values even for rows this session loaded before a bulk UPDATE of them (see update_routing).
-    return session.execute(stmt.execution_options(populate_existing=True)).one_or_none()
+    """Return a call's row: its columns, its routing row's as ``r_<column>`` (null when it has none) and
+    ``question_number``; optionally locked (the call row).
+
+    Core, on the session's connection: every step of every call reads it, and the ORM's loading cost
+    more than the statement. Always the values in the database, also after UPDATEs in this transaction.
+    """
+    return session.connection().execute(_CALL_WITH_ROUTING[for_update], {"b_call_id": call_id}).one_or_none()
+
+
+def _call_with_routing_statement(*, for_update: bool) -> Select[Any]:
+    calls, routing, questions = CallRow.__table__, CallRoutingRow.__table__, QuestionRow.__table__
+    stmt = (select(*calls.c, *(column.label(f"r_{column.key}") for column in routing.c),
+                   questions.c.registration_number.label("question_number"))
+            .select_from(calls)
+            .outerjoin(routing, routing.c.call_id == calls.c.call_id)
+            .outerjoin(questions, questions.c.id == calls.c.question_id)
+            .where(calls.c.call_id == bindparam("b_call_id")))
+    return stmt.with_for_update(of=calls) if for_update else stmt
+
+
+_CALL_WITH_ROUTING = {locked: _call_with_routing_statement(for_update=locked) for locked in (False, True)}
+
+
+def save_call(session: Session, call_id: str, call: dict[str, Any], routing: dict[str, Any], *,
+              has_routing: bool) -> None:
+    """Write these columns of a call and of its routing row (inserted when it had none)."""
+    connection = session.connection()
+    connection.execute(_update_by_call_id(CallRow.__tablename__, tuple(call)), {**call, "b_call_id": call_id})
+    if has_routing:
+        connection.execute(_update_by_call_id(CallRoutingRow.__tablename__, tuple(routing)),
+                           {**routing, "b_call_id": call_id})
+    else:
+        connection.execute(insert(CallRoutingRow.__table__), {**routing, "call_id": call_id})
+
+
+@lru_cache(maxsize=8)
+def _update_by_call_id(table_name: str, columns: tuple[str, ...]) -> Update:
+    """Build once per shape: UPDATE the table's row of a call (bound as b_call_id) with these columns."""
+    table = {t.name: t for t in (CallRow.__table__, CallRoutingRow.__table__)}[table_name]
+    return (update(table).where(table.c.call_id == bindparam("b_call_id"))
+            .values({name: bindparam(name) for name in columns}))
 
 
 def routing_row(session: Session, call_id: str) -> CallRoutingRow | None:
@@ -47,13 +80,30 @@ def insert_new_call(session: Session, call: dict[str, Any], routing: dict[str, A
 
 def update_routing(session: Session, call_id: str, values: dict[str, Any], *, last_seen: datetime | None,
                    language: str | None) -> None:
-    """Set a call's routing columns; ``last_seen`` and ``language`` only where given (the language once)."""
+    """Set a call's routing columns; ``last_seen`` and ``language`` only where given (the language once).
+
+    ``values``: state, round, targets and ring_until. Every step of every call writes this row: the
+    statement is built once per shape and run on the connection, not through the ORM's bulk UPDATE.
+    """
+    params = {**values, "b_call_id": call_id}
     if last_seen is not None:
-        values = {**values, "last_seen": last_seen}
+        params["last_seen"] = last_seen
     if language is not None:
-        values = {**values, "language": func.coalesce(CallRoutingRow.language, language)}
-    session.execute(update(CallRoutingRow).where(CallRoutingRow.call_id == call_id).values(**values)
-                    .execution_options(synchronize_session=False))
+        params["b_language"] = language
+    statement = _routing_update(last_seen is not None, language is not None)
+    session.connection().execute(statement, params)
+
+
+@lru_cache(maxsize=4)
+def _routing_update(with_last_seen: bool, with_language: bool) -> Update:
+    routing = CallRoutingRow.__table__
+    values: dict[str, Any] = {name: bindparam(name) for name in ("state", "round", "targets", "ring_until")}
+    if with_last_seen:
+        values["last_seen"] = bindparam("last_seen")
+    if with_language:
+        language = bindparam("b_language", type_=routing.c.language.type)
+        values["language"] = func.coalesce(routing.c.language, language)
+    return update(routing).where(routing.c.call_id == bindparam("b_call_id")).values(values)
 
 
 def queued_calls(session: Session, stale_before: datetime) -> list[Row[Any]]:
@@ -125,10 +175,15 @@ def _seconds_between(session: Session, later: Any, earlier: Any) -> Any:
 
 def claim_cti_request(session: Session, kind: str, key: str, at: datetime) -> bool:
     """Record a request id as being processed; False when it was recorded before (nothing written)."""
-    stmt = (insert_on_conflict(session, CtiRequestRow)
-            .on_conflict_do_nothing(index_elements=["kind", "key"]).returning(CtiRequestRow.id))
     row = {"kind": kind, "key": key, "received_at": at, "response": None}
-    return session.connection().execute(stmt, row).first() is not None
+    return session.connection().execute(_claim(session.get_bind().dialect.name), row).first() is not None
+
+
+@lru_cache(maxsize=2)
+def _claim(dialect: str) -> Any:
+    """The INSERT … ON CONFLICT DO NOTHING RETURNING of a request id, built once per database."""
+    stmt = insert_on_conflict_for(dialect, CtiRequestRow)
+    return stmt.on_conflict_do_nothing(index_elements=["kind", "key"]).returning(CtiRequestRow.id)
 
 
 def cti_request(session: Session, kind: str, key: str) -> CtiRequestRow | None:
@@ -147,8 +202,13 @@ def reclaim_cti_request(session: Session, kind: str, key: str, at: datetime,
 
 
 def answer_cti_request(session: Session, kind: str, key: str, response: dict[str, Any]) -> None:
-    session.execute(update(CtiRequestRow).where(CtiRequestRow.kind == kind, CtiRequestRow.key == key)
-                    .values(response=response).execution_options(synchronize_session=False))
+    session.connection().execute(_ANSWER, {"b_kind": kind, "b_key": key, "response": response})
+
+
+_REQUESTS = CtiRequestRow.__table__
+_ANSWER = (update(_REQUESTS)
+           .where(_REQUESTS.c.kind == bindparam("b_kind"), _REQUESTS.c.key == bindparam("b_key"))
+           .values(response=bindparam("response")))
 
 
 def forget_unanswered_cti_request(session: Session, kind: str, key: str) -> None:

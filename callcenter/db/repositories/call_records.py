@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from callcenter.db.models.crm import CallRow
 from callcenter.db.models.routing import CallRoutingRow
 from callcenter.db.queries import call_records as q
 from callcenter.domain.call_events import LegOutcome
@@ -37,7 +37,7 @@ class CallRecordRepository:
             return None
         if for_update:
             self._locked[call_id] = (self._session.get_transaction(), found)
-        return to_record(*found)
+        return to_record(found)
 
     def add(self, record: CallRecord) -> CallRecord:
         call = {"call_id": record.call_id, "direction": record.direction.value,
@@ -55,12 +55,11 @@ class CallRecordRepository:
         if found is None or transaction is None or transaction is not self._session.get_transaction():
             found = q.call_with_routing(self._session, record.call_id)
         assert found is not None, "save() is only called with a recorded call"
-        call, routing = found[0], found[1] or CallRoutingRow(call_id=record.call_id)
-        for name in _CALL_FIELDS:
-            setattr(call, name, getattr(record, name))
-        call.direction = record.direction.value
-        self._session.add(_routing_row(routing, record))
-        self._session.flush()
+        call = {name: getattr(record, name) for name in _CALL_FIELDS} | {"direction": record.direction.value}
+        routing = {name: getattr(record, name) for name in _ROUTING_FIELDS} | {
+            "last_seen": record.last_seen or record.started_at, "state": record.state.value,
+            "targets": _ids(record.targets)}
+        q.save_call(self._session, record.call_id, call, routing, has_routing=found.r_call_id is not None)
 
     def save_routing(self, routing: CallRouting) -> None:
         self._locked.pop(routing.call_id, None)  # a bulk UPDATE: the rows read before are stale now
@@ -128,23 +127,19 @@ class CtiRequestRepository:
         return q.prune_cti_requests(self._session, before)
 
 
-def to_record(call: CallRow, routing: CallRoutingRow | None, question_number: str | None) -> CallRecord:
-    record = CallRecord(call.call_id, call.from_number, call.to_number, Direction(call.direction),
-                        call.started_at,
-                        call.contact_id, call.answered_at, call.ended_at, call.agent_user_id, call.outcome,
-                        call.question_id, question_number)
-    if routing is None:
+def to_record(row: Row[Any]) -> CallRecord:
+    """Build a call's record from its row of queries.call_records.call_with_routing."""
+    record = CallRecord(row.call_id, row.from_number, row.to_number, _DIRECTIONS[row.direction],
+                        row.started_at, row.contact_id, row.answered_at, row.ended_at, row.agent_user_id,
+                        row.outcome, row.question_id, row.question_number)
+    if row.r_call_id is None:
         return record
-    return CallRecord(**{**record.__dict__, **{name: getattr(routing, name) for name in _ROUTING_FIELDS},
-                         "state": CallState(routing.state), "targets": _parse_ids(routing.targets)})
+    return replace(record, **{name: getattr(row, f"r_{name}") for name in _ROUTING_FIELDS},
+                   state=_STATES[row.r_state], targets=_parse_ids(row.r_targets))
 
 
-def _routing_row(row: CallRoutingRow, record: CallRecord) -> CallRoutingRow:
-    for name in _ROUTING_FIELDS:
-        setattr(row, name, getattr(record, name))
-    row.last_seen = record.last_seen or record.started_at
-    row.state, row.targets = record.state.value, _ids(record.targets)
-    return row
+_DIRECTIONS = {member.value: member for member in Direction}  # cheaper than calling the Enum
+_STATES = {member.value: member for member in CallState}
 
 
 def _routing(row: CallRoutingRow, arrived: datetime, caller: str, answered_by: int | None) -> CallRouting:

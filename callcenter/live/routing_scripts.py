@@ -27,6 +27,24 @@ local function fingerprint(hashes)
 end
 """
 
+# Shared by SNAPSHOT and WRITE_IF_UNCHANGED: {agent id, hash, …} of every agent with a state and
+# {call id, hash, …} of every queued call.
+_SNAPSHOT_OF = """
+local function snapshot_of(agents_index, queue, agent_prefix, call_prefix)
+  local agents = {}
+  for _, id in ipairs(redis.call('SMEMBERS', agents_index)) do
+    agents[#agents + 1] = id
+    agents[#agents + 1] = joined(agent_prefix .. id)
+  end
+  local calls = {}
+  for _, call_id in ipairs(redis.call('ZRANGE', queue, 0, -1)) do
+    calls[#calls + 1] = call_id
+    calls[#calls + 1] = joined(call_prefix .. call_id)
+  end
+  return agents, calls
+end
+"""
+
 # KEYS[1]: the call's key (a key that never exists when the change is about no call).
 # ARGV[1]: the agents' key prefix; ARGV[2..]: the agents asked for.
 # Returns {{call hash, agent hashes…}, agent ids read, fingerprint}: the agents asked for and those
@@ -50,10 +68,12 @@ local hashes = read_all(KEYS[1], ARGV[1], ids)
 return {hashes, ids, fingerprint(hashes)}
 """
 
-# KEYS[1]: the call's key, KEYS[2]: the agents index, KEYS[3]: the queue.
+# KEYS[1]: the call's key, KEYS[2]: the agents index, KEYS[3]: the queue, KEYS[4]: the seeded marker.
 # ARGV[1]: JSON {prefix, fingerprint, read: [agent ids], agents: {id: fields}, call: fields | null,
-#                call_id, queued: score | null, ttl}. Returns 1 when written, 0 when the state changed.
-WRITE_IF_UNCHANGED = _FINGERPRINT + """
+#                call_id, queued: score | null, ttl, snapshot: calls' key prefix | null}.
+# Returns 1 when written, 0 when the state changed; with ``snapshot``, {1, agents, calls, seeded} when
+# written: the state after the write as SNAPSHOT returns it, in the same round trip.
+WRITE_IF_UNCHANGED = _FINGERPRINT + _SNAPSHOT_OF + """
 local spec = cjson.decode(ARGV[1])
 if fingerprint(read_all(KEYS[1], spec.prefix, spec.read)) ~= spec.fingerprint then return 0 end
 local function put(key, fields)
@@ -75,24 +95,17 @@ if spec.call ~= cjson.null then
     redis.call('ZREM', KEYS[3], spec.call_id)
   end
 end
-return 1
+if spec.snapshot == nil or spec.snapshot == cjson.null then return 1 end
+local agents, calls = snapshot_of(KEYS[2], KEYS[3], spec.prefix, spec.snapshot)
+return {1, agents, calls, redis.call('EXISTS', KEYS[4])}
 """
 
 # KEYS[1]: the agents index, KEYS[2]: the queue, KEYS[3]: the seeded marker.
 # ARGV[1]: the agents' key prefix, ARGV[2]: the calls' key prefix.
 # Returns {{agent id, hash, …}, {call id, hash, …}, seeded (0/1)}: every agent with a state, every
 # queued call.
-SNAPSHOT = _FINGERPRINT + """
-local agents = {}
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  agents[#agents + 1] = id
-  agents[#agents + 1] = joined(ARGV[1] .. id)
-end
-local calls = {}
-for _, call_id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  calls[#calls + 1] = call_id
-  calls[#calls + 1] = joined(ARGV[2] .. call_id)
-end
+SNAPSHOT = _FINGERPRINT + _SNAPSHOT_OF + """
+local agents, calls = snapshot_of(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
 return {agents, calls, redis.call('EXISTS', KEYS[3])}
 """
 

@@ -8,7 +8,8 @@ involves in one script, lets a pure function decide, and writes the result with 
 first checks that nothing it read has changed (callcenter.live.routing_scripts): if another node
 changed any of it meanwhile, nothing is written and the change is decided again on fresh state. That is
 what keeps an agent from being offered two callers, whatever the number of nodes; it costs two round
-trips per change, and a snapshot of the whole state one.
+trips per change, and a snapshot of the whole state one (or none: the write can return the state
+after it, which a route request plans on).
 """
 
 from __future__ import annotations
@@ -73,8 +74,12 @@ class RedisRoutingStore:
             raw_agents, raw_calls, seeded = self._snapshot(
                 keys=[self.presence.index_key, self.queue_key, self.seeded_key],
                 args=[self.presence.key(""), self.call_key("")])
-            agents = {int(i): self._agent(int(i), raw) or offline(int(i), now)
-                      for i, raw in zip(raw_agents[::2], raw_agents[1::2], strict=True) if raw}
+            return self._snapshot_of(raw_agents, raw_calls, seeded, stale_before, now)
+
+    def _snapshot_of(self, raw_agents: list[Any], raw_calls: list[Any], seeded: int, stale_before: datetime,
+                     now: datetime) -> Snapshot:
+        agents = {int(i): self._agent(int(i), raw) or offline(int(i), now)
+                  for i, raw in zip(raw_agents[::2], raw_agents[1::2], strict=True) if raw}
         calls = QueuedCalls(raw_calls, stale_before, self._drop_from_queue)
         return Snapshot(dict(sorted(agents.items())), calls, bool(seeded))
 
@@ -104,7 +109,7 @@ class RedisRoutingStore:
             return self.presence.read(agent_ids, now)
 
     def change(self, call_id: str | None, agent_ids: Iterable[int], fn: ChangeFn[T],
-               now: datetime) -> Applied[T]:
+               now: datetime, *, snapshot_stale_before: datetime | None = None) -> Applied[T]:
         wanted = sorted(set(agent_ids))
         call_key = self.call_key(call_id) if call_id is not None else f"{self._prefix}routing:no-call"
         with _unavailable_on_error():
@@ -116,9 +121,15 @@ class RedisRoutingStore:
                 move = fn(call, states)
                 if move.call is None and not move.agents:
                     return Applied(None, {}, {}, move.result)
-                if self._write_if_unchanged(call_key, [text(i) for i in ids], text(fingerprint), move):
+                written = self._write_if_unchanged(call_key, [text(i) for i in ids], text(fingerprint), move,
+                                                   with_snapshot=snapshot_stale_before is not None)
+                if written:
+                    snapshot = None
+                    if snapshot_stale_before is not None:  # {1, agents, calls, seeded}: the state after it
+                        snapshot = self._snapshot_of(written[1], written[2], written[3],
+                                                     snapshot_stale_before, now)
                     return Applied(move.call, dict(move.agents), {a: states[a] for a in move.agents},
-                                   move.result)
+                                   move.result, snapshot=snapshot)
         raise Conflict("The routing state kept changing under this request; send it again.")
 
     def ping(self) -> None:
@@ -137,7 +148,10 @@ class RedisRoutingStore:
             pipe.set(self.seeded_key, "1")
             pipe.execute()
 
-    def _write_if_unchanged(self, call_key: str, read: list[str], fingerprint: str, move: Move[Any]) -> bool:
+    def _write_if_unchanged(self, call_key: str, read: list[str], fingerprint: str, move: Move[Any], *,
+                            with_snapshot: bool = False) -> Any:
+        """Write the move unless what was read changed: falsy when not written; when written, 1, or
+        with ``with_snapshot`` the script's [1, agents, calls, seeded]."""
         call = move.call
         queued = call is not None and call.state in QUEUED
         spec = {"prefix": self.presence.key(""), "fingerprint": fingerprint, "read": read,
@@ -146,12 +160,12 @@ class RedisRoutingStore:
                 "call_id": call.call_id if call is not None else None,
                 # A string: Lua would round a number to 14 digits, losing the order of close arrivals.
                 "queued": repr(call.arrived.timestamp()) if call is not None and queued else None,
-                "ttl": CALL_TTL_S}
+                "ttl": CALL_TTL_S, "snapshot": self.call_key("") if with_snapshot else None}
         if call is not None and self.call_key(call.call_id) != call_key:
             raise ValueError(f"a change of {call_key} cannot write the call {call.call_id!r}")
-        written = self._write(keys=[call_key, self.presence.index_key, self.queue_key],
+        written = self._write(keys=[call_key, self.presence.index_key, self.queue_key, self.seeded_key],
                               args=[json.dumps(spec, separators=(",", ":"))])
-        return bool(written)
+        return written if isinstance(written, list) else bool(written)
 
     def _seed(self, agents: Sequence[AgentState], calls: Sequence[CallRouting]) -> None:
         """Write the states whose keys are missing, in one script: live changes made meanwhile stay."""

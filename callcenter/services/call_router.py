@@ -164,8 +164,9 @@ class CallRouter:
     def _ring_or_wait(self, req: RouteRequest, record: CallRecord, now: datetime) -> tuple[JsonDict, Effects]:
         effects = Effects()
         fresh = replace(record.routing, state=CallState.NEW, targets=(), ring_until=None)
+        # The state after entering comes back with the change (one round trip less), for the first plan.
         entered = self._store.change(record.call_id, [], lambda call, agents: moves.enter(
-            call, fresh, req.round, agents, now), now)
+            call, fresh, req.round, agents, now), now, snapshot_stale_before=now - self._stale())
         effects.add(entered, queue_changed=entered.result.joined or bool(entered.result.released))
         if entered.result.released:
             effects.ended_legs.append((entered.result.released, LegOutcome.NO_ANSWER))
@@ -175,14 +176,16 @@ class CallRouter:
             call = entered.result.call
             left = int(((call.ring_until or now) - now).total_seconds())
             return self._ring(entered.result.ringing, max(1, left), call.round, record), effects
-        return self._plan_and_reserve(req, record, entered.result.call, effects, now)
+        return self._plan_and_reserve(req, record, entered.result.call, effects, now, entered.snapshot)
 
     def _plan_and_reserve(self, req: RouteRequest, record: CallRecord, call: CallRouting, effects: Effects,
-                          now: datetime) -> tuple[JsonDict, Effects]:
+                          now: datetime, first: Snapshot | None = None) -> tuple[JsonDict, Effects]:
         until = now + timedelta(seconds=self._policy.reservation_s())
         retry = self._policy.retry_after_s
         for _ in range(PLAN_ATTEMPTS):
-            decision = self._decide(call, self._store.snapshot(now - self._stale(), now), req.round, now)
+            snapshot = first if first is not None else self._store.snapshot(now - self._stale(), now)
+            first = None  # a reservation that lost a race plans again on a fresh state
+            decision = self._decide(call, snapshot, req.round, now)
             if isinstance(decision, routing.Wait):
                 retry = decision.retry_after_s
             if not isinstance(decision, routing.Ring):  # busy cannot come here: prepare() saw the wait first

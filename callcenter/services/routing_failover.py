@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -64,9 +65,13 @@ class FailoverRoutingStore:
         return self._run(lambda store: store.agents(agent_ids, now))
 
     def change(self, call_id: str | None, agent_ids: Iterable[int], fn: ChangeFn[T],
-               now: datetime) -> Applied[T]:
+               now: datetime, *, snapshot_stale_before: datetime | None = None) -> Applied[T]:
         wanted = list(agent_ids)
-        return self._run(lambda store: store.change(call_id, wanted, fn, now))
+        applied = self._run(lambda store: store.change(call_id, wanted, fn, now,
+                                                        snapshot_stale_before=snapshot_stale_before))
+        if applied.snapshot is not None and not applied.snapshot.seeded:
+            return replace(applied, snapshot=None)  # snapshot() fills a Redis restarted empty first
+        return applied
 
     def ping(self) -> None:
         self._run(lambda store: store.ping())

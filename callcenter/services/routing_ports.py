@@ -49,6 +49,7 @@ class Applied(Generic[T]):
     before: dict[int, AgentState]
     result: T
     persisted: bool = False  # the database already holds this change (the database adapter made it)
+    snapshot: Snapshot | None = None  # the whole state right after the change, when asked and given
 
 
 ChangeFn = Callable[[CallRouting | None, Mapping[int, AgentState]], Move[T]]
@@ -58,10 +59,12 @@ class RoutingStore(Protocol):
     def snapshot(self, stale_before: datetime, now: datetime) -> Snapshot: ...
 
     def change(self, call_id: str | None, agent_ids: Iterable[int], fn: ChangeFn[T],
-               now: datetime) -> Applied[T]:
+               now: datetime, *, snapshot_stale_before: datetime | None = None) -> Applied[T]:
         """Read the call and its agents (targets, answerer and ``agent_ids``), apply ``fn``, write atomically.
 
-        Agents without a state are given to ``fn`` as offline since ``now``.
+        Agents without a state are given to ``fn`` as offline since ``now``. With
+        ``snapshot_stale_before``, a store that can read the whole state in the same round trip as the
+        write returns it in ``Applied.snapshot`` (as ``snapshot`` would); others leave it None.
         """
         ...
 

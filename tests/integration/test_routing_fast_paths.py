@@ -17,7 +17,7 @@ from sqlalchemy import text
 from callcenter.bootstrap import Services
 from callcenter.db.engine import make_engine, make_session_factory
 from callcenter.db.uow import SqlAlchemyUnitOfWork
-from callcenter.domain.call_events import LegOutcome
+from callcenter.domain.call_events import LegOutcome, RouteRequest
 from callcenter.domain.call_records import CallRecord, CallRouting, CallState, Leg
 from callcenter.domain.calls import Direction
 from callcenter.domain.errors import Conflict
@@ -25,6 +25,7 @@ from callcenter.domain.presence import AgentState, PresenceStatus
 from callcenter.domain.routing_moves import Move
 from callcenter.live.routing_state import RedisRoutingStore
 from callcenter.live.streams import SUPERVISORS_STREAM, RedisStreamPublisher, agent_stream
+from callcenter.services.after_response import collecting
 from callcenter.services.call_effects import Effects
 from callcenter.services.live_ports import LiveMessage
 from callcenter.web.after_response import AfterResponseMiddleware
@@ -90,6 +91,40 @@ def test_a_change_reads_the_agents_a_call_rings_and_keeps_the_queue_in_arrival_o
     assert list(read) == [2] and read[2].call_id == "early"  # the agent the call rings, though not asked for
     snapshot = store.snapshot(NOW - timedelta(minutes=1), NOW)
     assert list(snapshot.calls) == ["early", "late"] and snapshot.calls["early"] == ringing
+
+
+@pytest.mark.redis
+def test_a_change_can_bring_back_the_state_after_it_in_the_same_round_trip(redis_url: str) -> None:
+    store = RedisRoutingStore(redis.Redis.from_url(redis_url))
+    store.restore([available(1), available(2)], [], overwrite=True)
+    waiting = CallRouting("c1", "fr", NOW, CallState.WAITING, 1, (), None, NOW)
+    ringing = AgentState(2, PresenceStatus.RINGING, NOW, until=NOW + timedelta(seconds=20), call_id="c0")
+    applied = store.change("c1", [2], lambda c, a: Move(waiting, {2: ringing}), NOW,
+                           snapshot_stale_before=NOW - timedelta(minutes=1))
+    assert applied.snapshot is not None and applied.snapshot.seeded
+    separate = store.snapshot(NOW - timedelta(minutes=1), NOW)
+    assert applied.snapshot.agents == separate.agents == {1: available(1), 2: ringing}
+    assert dict(applied.snapshot.calls) == dict(separate.calls) == {"c1": waiting}
+    assert store.change("c1", [], lambda c, a: Move(None), NOW).snapshot is None  # not asked, not read
+
+
+@pytest.mark.redis
+def test_a_route_decision_reads_the_state_once(routed: Services, monkeypatch: Any) -> None:
+    # Entering the queue brings back the state the plan needs: no separate snapshot while Redis answers
+    # (the supervisors' queue, sent after the response, reads its own).
+    store = routed.call_lifecycle._store._primary
+    routed.call_lifecycle.waiting()  # the first snapshot fills the empty Redis from the database
+    separate: list[datetime] = []
+    original = store.snapshot
+    monkeypatch.setattr(store, "snapshot", lambda stale_before, now: separate.append(now) or original(
+        stale_before, now))
+    with collecting():
+        waited = routed.call_lifecycle.route(RouteRequest("c1", "r1", CITIZEN, OUR_NUMBER, 1))
+        assert waited["action"] == "wait"
+        agent = add_agent(routed, "marie")
+        rung = routed.call_lifecycle.route(RouteRequest("c1", "r2", CITIZEN, OUR_NUMBER, 1))
+    assert [t["agent_id"] for t in rung["targets"]] == [agent]
+    assert separate == []
 
 
 @pytest.mark.redis

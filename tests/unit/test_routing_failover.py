@@ -37,7 +37,8 @@ class FakeStore:
         self._check()
         return {}
 
-    def change(self, call_id: str | None, agent_ids: Iterable[int], fn: Any, now: datetime) -> Applied[Any]:
+    def change(self, call_id: str | None, agent_ids: Iterable[int], fn: Any, now: datetime, *,
+               snapshot_stale_before: datetime | None = None) -> Applied[Any]:
         self._check()
         return Applied(None, {}, {}, self.name)
 

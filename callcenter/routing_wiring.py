@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from callcenter import crm_wiring
+from callcenter.db.uow import autocommit_uow
 from callcenter.domain.calendar import office_zone
 from callcenter.domain.call_events import clean_number
 from callcenter.domain.presence import parse_pause_reasons
@@ -90,7 +91,8 @@ def build_call_lifecycle(s: Any) -> CallLifecycle:
     handler = CallEventHandler(s.routing_store, s.agents, router, policy, config.wrap_up_s)
     return CallLifecycle(s.uow, s.clock, s.routing_store, router, handler, s.presence, _events(s),
                          s.call_stats, policy, outbound=outbound_events(s),
-                         supervisor_refresh_s=s.settings.supervisor_refresh_ms / 1000)
+                         supervisor_refresh_s=s.settings.supervisor_refresh_ms / 1000,
+                         autocommit_uow=autocommit_uow(s.engine))
 
 
 def _events(s: Any) -> RoutingEvents:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -50,3 +52,14 @@ class SqlAlchemyUnitOfWork:
     def rollback(self) -> None:
         assert self.session is not None
         self.session.rollback()
+
+
+def autocommit_uow(engine: Engine) -> Callable[[], SqlAlchemyUnitOfWork]:
+    """Return a factory of units of work whose statements each commit on their own (AUTOCOMMIT).
+
+    For writes that need no transaction: no BEGIN and COMMIT round trips around them, and commit() has
+    nothing left to do. Each unit of work still gets its own session, as the transactional ones do.
+    """
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    factory = sessionmaker(bind=autocommit, expire_on_commit=False)
+    return lambda: SqlAlchemyUnitOfWork(factory)

@@ -30,6 +30,13 @@ class Effects:
     queue_changed: bool = False
     stats_changed: bool = False
 
+    def only_calls_routing(self) -> bool:
+        """Tell whether the step changed nothing but calls' routing rows (a waiting caller's next step):
+        no agent, leg, answer, end or event to tell, each write standing alone."""
+        return (not (self.new_legs or self.ended_legs or self.pops or self.wrap_ups)
+                and self.answered_leg is None and self.answered is None and self.ended is None
+                and all(not applied.agents for applied in self.changes))
+
     def add(self, applied: Applied[Any], *, queue_changed: bool = False) -> None:
         """Keep a change of the shared state, to be copied to the database and published."""
         self.changes.append(applied)

@@ -64,8 +64,12 @@ class CallLifecycle:
                  handler: CallEventHandler, presence: PresenceService, events: RoutingEvents,
                  stats: CallStats, policy: RoutingPolicy, *,
                  sleep: Callable[[float], None] = time.sleep,
-                 outbound: OutboundEvents = NO_OUTBOUND_EVENTS, supervisor_refresh_s: float = 0.0) -> None:
+                 outbound: OutboundEvents = NO_OUTBOUND_EVENTS, supervisor_refresh_s: float = 0.0,
+                 autocommit_uow: RoutingUowFactory | None = None) -> None:
+        """``autocommit_uow``: units of work whose statements each commit on their own, for the steps
+        whose writes need no transaction (without it, every step writes in one)."""
         self._uow = uow
+        self._autocommit_uow = autocommit_uow or uow
         self._clock = clock
         self._store = store
         self._router = router
@@ -143,7 +147,10 @@ class CallLifecycle:
         self._pop(effects)  # the shared state holds the decision: the rung agents see the caller at once
         # Before the answer: telephony's next event for the call (a hang-up a moment later, maybe on
         # another node) must find this step's legs, presence and routing row written, and its events sent.
-        with self._uow() as uow:
+        # A waiting caller's next step only refreshes its routing row and stores the answer: two writes
+        # that stand alone (a loss between them makes a repeat decide the wait again), so no BEGIN and
+        # COMMIT round trips; everything else is written in one transaction.
+        with (self._autocommit_uow if effects.only_calls_routing() else self._uow)() as uow:
             write_effects(uow, call_id, effects, now)
             # Stored with the step, sent by a worker after the commit: receivers never hold a call.
             # The call is read for them only when some subscription wants one of them.

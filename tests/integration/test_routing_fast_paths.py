@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import redis
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from callcenter.bootstrap import Services
 from callcenter.db.engine import make_engine, make_session_factory
@@ -125,6 +125,29 @@ def test_a_route_decision_reads_the_state_once(routed: Services, monkeypatch: An
         rung = routed.call_lifecycle.route(RouteRequest("c1", "r2", CITIZEN, OUR_NUMBER, 1))
     assert [t["agent_id"] for t in rung["targets"]] == [agent]
     assert separate == []
+
+
+@pytest.mark.redis
+def test_a_waiting_step_writes_without_a_transaction_and_a_ringing_one_in_one(routed: Services) -> None:
+    modes: list[str | None] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("UPDATE cti_requests"):  # storing the step's answer, its last write
+            modes.append(conn.get_execution_options().get("isolation_level"))
+
+    event.listen(routed.engine, "before_cursor_execute", record)
+    try:
+        with collecting():
+            routed.call_lifecycle.route(RouteRequest("c1", "r1", CITIZEN, OUR_NUMBER, 1))
+            routed.call_lifecycle.route(RouteRequest("c1", "r2", CITIZEN, OUR_NUMBER, 1))
+            add_agent(routed, "marie")
+            routed.call_lifecycle.route(RouteRequest("c1", "r3", CITIZEN, OUR_NUMBER, 1))
+    finally:
+        event.remove(routed.engine, "before_cursor_execute", record)
+    assert modes == ["AUTOCOMMIT", "AUTOCOMMIT", None]
+    with collecting():  # a repeat still gets the answer stored
+        repeat = routed.call_lifecycle.route(RouteRequest("c1", "r2", CITIZEN, OUR_NUMBER, 1))
+    assert repeat["action"] == "wait"
 
 
 @pytest.mark.redis

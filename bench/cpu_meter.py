@@ -31,11 +31,15 @@ class CpuMeter:
         self._engine = create_engine(database_url, pool_size=1)
         self._base: dict[Key, float] = {}
         self._last: dict[Key, float] = {}
+        self._roots: tuple[set[int], set[int]] | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         """Note the CPU used so far and keep polling until stop()."""
+        # Who listens is looked up once: psutil.net_connections reads every process's sockets (about
+        # 12 ms of CPU each time), which polling would take from the very cores being measured.
+        self._roots = (_listening(self._ports[0]), _listening(self._ports[1]))
         self._base = self._times()
         self._last = dict(self._base)
         self._stop.clear()
@@ -68,8 +72,9 @@ class CpuMeter:
             self._last.update(self._times())
 
     def _times(self) -> dict[Key, float]:
-        web = {p for pid in _listening(self._ports[0]) for p in _tree(pid)}
-        groups = {"web": web, "redis": _listening(self._ports[1]), "postgres": self._backends()}
+        web_roots, redis = self._roots or (_listening(self._ports[0]), _listening(self._ports[1]))
+        web = {p for pid in web_roots for p in _tree(pid)}
+        groups = {"web": web, "redis": redis, "postgres": self._backends()}
         return {(part, pid): cpu for part, pids in groups.items() for pid in pids
                 if (cpu := _cpu_of(pid)) is not None}
 

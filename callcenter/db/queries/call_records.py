@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Row, Select, Update, and_, bindparam, case, delete, false, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from callcenter.db.bulk_rows import insert_rows
 from callcenter.db.models.crm import CallRow, QuestionRow
 from callcenter.db.models.routing import CallLegRow, CallRoutingRow, CtiRequestRow
 from callcenter.db.upsert import insert_on_conflict, insert_on_conflict_for
@@ -115,11 +116,16 @@ def queued_calls(session: Session, stale_before: datetime) -> list[Row[Any]]:
     return list(session.execute(stmt).all())
 
 
+_LEG_KINDS = {"call_id": "text", "agent_id": "int", "round": "int", "rang_at": "time", "ended_at": "time",
+              "outcome": "text"}
+
+
 def add_legs_once(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert legs (one dict of columns each); a leg already there (call, agent, round) is left alone."""
     stmt = insert_on_conflict(session, CallLegRow).on_conflict_do_nothing(
         index_elements=["call_id", "agent_id", "round"])
-    session.connection().execute(stmt, rows)
+    insert_rows(session, stmt, CallLegRow.__tablename__, rows, _LEG_KINDS,
+                "ON CONFLICT (call_id, agent_id, round) DO NOTHING")
 
 
 def end_ringing_legs(session: Session, call_id: str, agent_ids: Sequence[int] | None, outcome: str,

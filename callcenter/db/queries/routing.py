@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Row, and_, delete, exists, insert, select
 from sqlalchemy.orm import Session
 
+from callcenter.db.bulk_rows import insert_rows
 from callcenter.db.models.identity import UserRoleRow, UserRow
 from callcenter.db.models.routing import AgentPresenceRow, AgentRow, PresenceChangeRow
 from callcenter.db.upsert import insert_on_conflict
@@ -54,19 +55,30 @@ def presence_rows(session: Session, agent_ids: Sequence[int] | None, *,
     return list(session.scalars(stmt))
 
 
+_PRESENCE_KINDS = {"agent_id": "int", "status": "text", "reason": "text", "since": "time", "until": "time",
+                   "call_id": "text", "idle_since": "time", "updated_at": "time"}
+_PRESENCE_SET = ", ".join(f"{name} = EXCLUDED.{name}" for name in _PRESENCE_KINDS if name != "agent_id")
+
+
 def upsert_presence(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Make these (one dict of columns per agent) the agents' last known presence, in one statement."""
+    """Make these (one dict of columns per agent, every column) the agents' last known presence, in one
+    statement."""
     stmt = insert_on_conflict(session, AgentPresenceRow)
-    columns = [name for name in rows[0] if name != "agent_id"]
     stmt = stmt.on_conflict_do_update(index_elements=["agent_id"],
-                                      set_={name: stmt.excluded[name] for name in columns})
+                                      set_={name: stmt.excluded[name] for name in _PRESENCE_KINDS
+                                            if name != "agent_id"})
     # By agent id: two writers lock the rows in the same order, no deadlock.
-    session.connection().execute(stmt, sorted(rows, key=lambda row: int(row["agent_id"])))
+    ordered = sorted(rows, key=lambda row: int(row["agent_id"]))
+    insert_rows(session, stmt, AgentPresenceRow.__tablename__, ordered, _PRESENCE_KINDS,
+                f"ON CONFLICT (agent_id) DO UPDATE SET {_PRESENCE_SET}")
+
+
+_CHANGE_KINDS = {"agent_id": "int", "status": "text", "reason": "text", "at": "time", "call_id": "text"}
 
 
 def add_presence_changes(session: Session, rows: list[dict[str, Any]]) -> None:
     """Append entries (one dict of columns each) to the presence log, in one statement."""
-    session.connection().execute(insert(PresenceChangeRow), rows)
+    insert_rows(session, insert(PresenceChangeRow), PresenceChangeRow.__tablename__, rows, _CHANGE_KINDS)
 
 
 def presence_rows_updated_since(session: Session, at: datetime) -> list[AgentPresenceRow]:

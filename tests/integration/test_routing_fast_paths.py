@@ -7,12 +7,13 @@ import json
 import threading
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 import redis
 from sqlalchemy import event, text
+from sqlalchemy.exc import StatementError
 
 from callcenter.bootstrap import Services
 from callcenter.db.engine import make_engine, make_session_factory
@@ -171,6 +172,31 @@ def _uow(database_url: str) -> tuple[Any, Any]:
     engine = make_engine(database_url)
     factory = make_session_factory(engine)
     return engine, lambda: SqlAlchemyUnitOfWork(factory)
+
+
+def test_bulk_rows_are_stored_in_the_order_given_in_utc_and_naive_times_refused(database_url: str) -> None:
+    # On PostgreSQL these rows travel as arrays (callcenter.db.bulk_rows), around UtcDateTime: the same
+    # rules must hold as on SQLite, where executemany goes through it.
+    engine, uow = _uow(database_url)
+    brussels = timezone(timedelta(hours=1))
+    steps = [AgentState(3, status, (NOW + timedelta(seconds=n)).astimezone(brussels), call_id=f"c{n}")
+             for n, status in enumerate((PresenceStatus.AVAILABLE, PresenceStatus.RINGING,
+                                         PresenceStatus.ON_CALL))]
+    try:
+        with uow() as w:
+            w.presence.save(steps, NOW)  # the last state given for an agent wins
+            w.presence.log(steps)
+            w.commit()
+        with uow() as w:
+            stored = w.presence.current()[3]
+            assert (stored.status, stored.since, stored.since.utcoffset()) == (
+                PresenceStatus.ON_CALL, NOW + timedelta(seconds=2), timedelta(0))
+            assert w.presence.changes(3, NOW, NOW + timedelta(minutes=1)) == [
+                (NOW + timedelta(seconds=n), step.status) for n, step in enumerate(steps)]
+            with pytest.raises((ValueError, StatementError), match="naive datetimes are not stored"):
+                w.presence.save([AgentState(4, PresenceStatus.AVAILABLE, NOW.replace(tzinfo=None))], NOW)
+    finally:
+        engine.dispose()
 
 
 def test_bulk_writes_insert_or_update_presence_and_leave_legs_and_request_ids_recorded_once(

@@ -47,8 +47,9 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_remove(args: argparse.Namespace, settings: Settings) -> int:
     with database_services(settings) as services:
-        services.agents.remove(args.username)
-    print_json({"username": args.username.strip().lower(), "removed": True})
+        had_sip_password = services.agents.remove(args.username)
+    print_json({"username": args.username.strip().lower(), "removed": True,
+                "sip_password_removed": had_sip_password})
     return 0
 
 

@@ -71,14 +71,17 @@ class AgentService:
         with self._uow() as uow:
             return uow.agents.all()
 
-    def remove(self, username: str) -> None:
-        """Remove a user's agent profile (routing stops offering them calls)."""
+    def remove(self, username: str) -> bool:
+        """Remove a user's agent profile: routing stops offering them calls, and the SIP password of
+        their phone goes with it (it can no longer register). Return whether there was one."""
         with self._uow() as uow:
             user = uow.users.by_username(str(username).strip().lower())
             if user is None or not uow.agents.remove(user.id):
                 raise NoSuchAgent(f"{username!r} has no agent profile.")
+            had_sip_password = uow.sip_accounts.remove(user.id)
             uow.commit()
         self.forget_cache()
+        return had_sip_password
 
     def directory(self) -> dict[int, AgentProfile]:
         """Return the active agents' profiles by id, read at most every ``cache_s`` seconds."""

@@ -20,7 +20,7 @@ from callcenter.domain.call_events import LegOutcome
 from callcenter.domain.call_records import CallRecord, CallRouting, Leg
 from callcenter.domain.presence import AgentState, PresenceStatus
 from callcenter.domain.routing_moves import Move
-from callcenter.services.identity_ports import UserRepository
+from callcenter.services.identity_ports import SipCredentialRepository, UserRepository
 from callcenter.services.ports import UnitOfWork
 
 T = TypeVar("T")
@@ -202,6 +202,7 @@ class RoutingUnitOfWork(UnitOfWork, Protocol):
     call_records: CallRecordRepository
     cti_requests: CtiRequestRepository
     users: UserRepository
+    sip_accounts: SipCredentialRepository
 
     def __enter__(self) -> RoutingUnitOfWork: ...
 

@@ -49,6 +49,18 @@ def test_an_agent_gets_a_phone_languages_and_groups(capsys: Capture) -> None:
     assert run(capsys, "agents", "list")[1] == []
 
 
+def test_removing_an_agent_removes_their_phones_sip_password(capsys: Capture) -> None:
+    user(capsys, "marie")
+    assert run(capsys, "agents", "set", "marie", "--sip", "sip:marie@pbx.mi-is.be", "--lang", "fr")[0] == 0
+    assert run(capsys, "users", "set-sip-password", "marie")[0] == 0
+    code, removed, _ = run(capsys, "agents", "remove", "marie")
+    assert code == 0 and removed == {"username": "marie", "removed": True, "sip_password_removed": True}
+    code, _, err = run(capsys, "users", "remove-sip-password", "marie")  # nothing left to remove
+    assert code == 2 and "has no SIP password" in err
+    assert run(capsys, "agents", "set", "marie", "--sip", "sip:marie@pbx.mi-is.be", "--lang", "fr")[0] == 0
+    assert run(capsys, "agents", "remove", "marie")[1]["sip_password_removed"] is False
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     (["agents", "set", "marie", "--sip", "marie@pbx", "--lang", "fr"], "invalid fields: sip_uri"),
     (["agents", "set", "marie", "--sip", "sip:m@pbx", "--lang", "es"], "invalid fields: languages"),

@@ -18,6 +18,7 @@ Run from the repository root: python -m bench.webhooks [--clients 8] [--requests
 from __future__ import annotations
 
 import argparse
+import functools
 import http.client
 import itertools
 import re
@@ -46,6 +47,7 @@ from webhooks.twilio_signature import HEADER, compute
 
 TOKEN = "bench-twilio-token"
 VOICE = "/webhooks/twilio/voice"
+WARM_UP_STEPS_FROM = 90_000  # wait steps of the untimed warm-up (at most 100,000): never timed ones
 STATUS = "/webhooks/twilio/status"
 _AGENT = re.compile(rb"status\?agent=(\d+)&amp;round=1")
 Request = tuple[str, bytes, dict[str, str]]  # path with query, form body, headers
@@ -88,11 +90,11 @@ def incoming(call_sid: str, caller: str, query: dict[str, int] | None = None) ->
 
 
 def wait_worker(url: str, callers: list[tuple[str, str]], steps: int, deadline: float,
-                samples: list[float]) -> None:
+                samples: list[float], first_step: int = 1) -> None:
     """Send each caller's redirects in turn (signed beforehand); record each latency in ms."""
     provider = Provider(url)
     batch = [provider.signed(*incoming(sid, number, {"round": 1, "wait": step}))
-             for step in range(1, steps + 1) for sid, number in callers]
+             for step in range(first_step, first_step + steps) for sid, number in callers]
     try:
         for request in batch:
             if time.monotonic() > deadline:
@@ -136,7 +138,7 @@ def _answer_and_end(provider: Provider, sid: str, number: str, agent: str) -> No
 
 
 def run_clients(worker: Callable[..., None], url: str, groups: list[list[tuple[str, str]]], amount: int,
-                seconds: float) -> tuple[list[float], float]:
+                seconds: float, *, quiet: bool = False) -> tuple[list[float], float]:
     """Run one thread per group of callers; return every latency sample and the wall time."""
     deadline = time.monotonic() + seconds
     per_client: list[list[float]] = [[] for _ in groups]
@@ -159,8 +161,8 @@ def run_clients(worker: Callable[..., None], url: str, groups: list[list[tuple[s
     if failures:
         raise SystemExit(f"{len(failures)} client(s) failed; the first: {failures[0]}")
     samples = [s for samples in per_client for s in samples]
-    # The provider's side runs on the same cores: what it takes is not the server's to use.
-    print(f"{'':<8} the clients' CPU per request: {cpu * 1000 / max(1, len(samples)):.2f} ms")
+    if not quiet:  # the provider's side runs on the same cores: what it takes is not the server's to use
+        print(f"{'':<8} the clients' CPU per request: {cpu * 1000 / max(1, len(samples)):.2f} ms")
     return samples, time.perf_counter() - started
 
 
@@ -225,6 +227,10 @@ def _wait_scenario(url: str, numbers: list[tuple[str, str]], args: argparse.Name
             raise SystemExit("a queued caller was not told to wait")
     groups = [numbers[n::args.clients] for n in range(args.clients)]
     steps = max(1, -(-args.requests // max(1, len(numbers))))
+    # Warm-up, untimed: every worker process gets requests (its database pool, its statement caches)
+    # before the clock starts; steps numbered apart, so that no timed request is a repeat of one of them.
+    run_clients(functools.partial(wait_worker, first_step=WARM_UP_STEPS_FROM), url, groups, 1, args.seconds,
+                quiet=True)
     meter.start()
     samples, wall = run_clients(wait_worker, url, groups, steps, args.seconds)
     report("wait", samples, wall, meter.stop())

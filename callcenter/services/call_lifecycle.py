@@ -25,7 +25,7 @@ import functools
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from callcenter.domain.call_events import CallEvent, RouteRequest, clean_event, clean_route_request
 from callcenter.domain.calls import NoSuchCall
@@ -88,7 +88,8 @@ class CallLifecycle:
         self._router.warm(req.from_number)
         return self._once("route", req.request_id, req.call_id,
                           lambda uow, now: self._router.prepare(uow, req, now),
-                          lambda record, now: self._router.route(req, record, now))
+                          lambda record, now: self._router.route(req, record, now),
+                          peek=lambda uow, now: self._router.peek(uow, req, now))
 
     def handle_event(self, event: CallEvent) -> JsonDict:
         """Take a call event into account once; a repeated event_id gets the first answer."""
@@ -129,14 +130,36 @@ class CallLifecycle:
         return removed
 
     def _once(self, kind: str, key: str, call_id: str, prepare: Callable[[RoutingUnitOfWork, datetime], P],
-              process: Callable[[P, datetime], tuple[JsonDict, Effects]]) -> JsonDict:
+              process: Callable[[P, datetime], tuple[JsonDict, Effects]],
+              peek: Callable[[RoutingUnitOfWork, datetime], P | None] | None = None) -> JsonDict:
         now = self._clock.now()
-        with self._uow() as uow:
-            claim = uow.cti_requests.claim(kind, key, now)
-            mine = claim.new or self._stale_claim(uow, kind, key, claim.response, claim.received_at, now)
-            if mine:
-                prepared = prepare(uow, now)
-                uow.commit()
+        if peek is None:
+            with self._uow() as uow:  # the claim and what prepare() writes, in one transaction
+                claim = uow.cti_requests.claim(kind, key, now)
+                mine = claim.new or self._stale_claim(uow, kind, key, claim.response, claim.received_at, now)
+                if mine:
+                    prepared = prepare(uow, now)
+                    uow.commit()
+        else:
+            # The claim stands alone; a step that writes nothing before deciding (``peek``: a waiting
+            # caller's next one) reads without a transaction, the others prepare in one.
+            # One connection at a time: the autocommit one is given back before a transaction is opened.
+            mine, peeked = False, cast("P | None", None)
+            try:
+                with self._autocommit_uow() as uow:
+                    claim = uow.cti_requests.claim(kind, key, now)
+                    mine = claim.new or self._stale_claim(uow, kind, key, claim.response, claim.received_at,
+                                                          now)
+                    peeked = peek(uow, now) if mine else None
+                if mine and peeked is None:
+                    with self._uow() as uow:
+                        peeked = prepare(uow, now)
+                        uow.commit()
+            except BaseException:
+                if mine:
+                    self._release(kind, key)  # claimed but not prepared: a repeat starts afresh
+                raise
+            prepared = cast(P, peeked)  # set whenever mine
         if not mine:
             return claim.response if claim.response is not None else self._answer_of_repeat(kind, key)
         try:

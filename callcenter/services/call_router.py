@@ -67,16 +67,29 @@ class CallRouter:
     def prepare(self, uow: RoutingUnitOfWork, req: RouteRequest, now: datetime) -> CallRecord:
         """Record the call (or refresh its record) and decide closed or busy from the record alone."""
         stored = uow.call_records.get(req.call_id, for_update=True) or self._first_record(uow, req, now)
-        record = self._completed(stored, req)
-        if self._is_probe(record):  # the test-call probe: straight to the announcement endpoint, a test call
-            record = replace(record, test=True, announced=record.announced or PROBE)
-        elif record.answered_at is None and record.ended_at is None and record.announced is None:
-            record = self._overflow(record, now)
+        record = self._completed_for_now(stored, req, now)
         # A call recorded just now is stored as it is. A waiting caller's next step changes only when it
         # was last seen: that goes with the routing row written after the decision (the shared state's
-        # copy), so the step's first transaction writes nothing but its claim.
-        if record != stored and record != replace(stored, last_seen=record.last_seen):
+        # copy), so nothing is written here.
+        if not _only_seen_again(record, stored):
             uow.call_records.save(record)
+        return record
+
+    def peek(self, uow: RoutingUnitOfWork, req: RouteRequest, now: datetime) -> CallRecord | None:
+        """Return what prepare() would, read without a lock, when prepare() would write nothing; else None
+        (then prepare() runs, in a transaction). A waiting caller's next step is such a step."""
+        stored = uow.call_records.get(req.call_id)
+        if stored is None:
+            return None
+        record = self._completed_for_now(stored, req, now)
+        return record if _only_seen_again(record, stored) else None
+
+    def _completed_for_now(self, stored: CallRecord, req: RouteRequest, now: datetime) -> CallRecord:
+        record = self._completed(stored, req)
+        if self._is_probe(record):  # the test-call probe: straight to the announcement endpoint, a test call
+            return replace(record, test=True, announced=record.announced or PROBE)
+        if record.answered_at is None and record.ended_at is None and record.announced is None:
+            return self._overflow(record, now)
         return record
 
     def route(self, req: RouteRequest, record: CallRecord, now: datetime) -> tuple[JsonDict, Effects]:
@@ -248,3 +261,8 @@ class CallRouter:
 def _reserve(call: CallRouting | None, agents: Mapping[int, AgentState], *, targets: tuple[int, ...],
              round_: int, now: datetime, until: datetime) -> moves.Move[bool]:
     return moves.reserve(call, agents, targets, round_, now, until)
+
+
+def _only_seen_again(record: CallRecord, stored: CallRecord) -> bool:
+    """Tell whether ``record`` differs from ``stored`` at most in when the call was last seen."""
+    return record == stored or record == replace(stored, last_seen=record.last_seen)

@@ -152,6 +152,48 @@ def test_a_waiting_step_writes_without_a_transaction_and_a_ringing_one_in_one(ro
 
 
 @pytest.mark.redis
+def test_a_waiting_step_claims_and_reads_without_a_transaction(routed: Services) -> None:
+    seen: list[tuple[str, str | None]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        for what in ("INSERT INTO cti_requests", "SELECT calls.", "INSERT INTO calls"):
+            if statement.startswith(what):
+                mode = conn.get_execution_options().get("isolation_level")
+                seen.append((what.split()[-1].rstrip("."), mode))
+
+    event.listen(routed.engine, "before_cursor_execute", record)
+    try:
+        with collecting():
+            routed.call_lifecycle.route(RouteRequest("c1", "r1", CITIZEN, OUR_NUMBER, 1))  # a new call
+            first = list(seen)
+            seen.clear()
+            routed.call_lifecycle.route(RouteRequest("c1", "r2", CITIZEN, OUR_NUMBER, 1))  # it waits on
+    finally:
+        event.remove(routed.engine, "before_cursor_execute", record)
+    # The claim alone, then the call recorded in a transaction; the next step only reads.
+    assert first[0] == ("cti_requests", "AUTOCOMMIT") and ("calls", None) in first
+    assert seen == [("cti_requests", "AUTOCOMMIT"), ("calls", "AUTOCOMMIT")]
+
+
+@pytest.mark.redis
+def test_a_route_request_that_fails_before_deciding_can_be_sent_again(routed: Services,
+                                                                       monkeypatch: Any) -> None:
+    router = routed.call_lifecycle._router
+    original = router.prepare
+
+    def failing(*args: Any) -> Any:
+        monkeypatch.setattr(router, "prepare", original)  # once
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(router, "prepare", failing)
+    with collecting(), pytest.raises(RuntimeError):
+        routed.call_lifecycle.route(RouteRequest("c1", "r1", CITIZEN, OUR_NUMBER, 1))
+    with collecting():  # its claim was given back: processed afresh, not "in progress"
+        again = routed.call_lifecycle.route(RouteRequest("c1", "r1", CITIZEN, OUR_NUMBER, 1))
+    assert again["action"] == "wait"
+
+
+@pytest.mark.redis
 def test_a_batch_of_live_events_lands_in_each_stream_in_order(redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
     pop = {"call_id": "c1", "lookup": {"display": "0471 12 34 56"}}

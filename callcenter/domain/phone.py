@@ -21,18 +21,12 @@ def normalise_and_format_phone(raw: str, *, field: str = "phone") -> tuple[str, 
     """Return ``(normalise_phone(raw), format_phone(of it))``, parsing the number once, not twice."""
     number = _parse(raw, field, DEFAULT_REGION)
     e164 = str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
-    display = _displays.get((e164, DEFAULT_REGION))
-    if display is None:
-        display = _remember(e164, DEFAULT_REGION, _spell(number, DEFAULT_REGION))
-    return e164, display
+    return e164, _display(e164, DEFAULT_REGION, number)
 
 
 def format_phone(e164: str, *, region: str = DEFAULT_REGION) -> str:
     """Spell an E.164 number for people: national inside ``region``, international elsewhere."""
-    display = _displays.get((e164, region))
-    if display is None:
-        display = _remember(e164, region, _spell(phonenumbers.parse(e164, None), region))
-    return display
+    return _display(e164, region)
 
 
 def _parse(raw: str, field: str, region: str) -> phonenumbers.PhoneNumber:
@@ -58,8 +52,11 @@ def _spell(number: phonenumbers.PhoneNumber, region: str) -> str:
 _displays: dict[tuple[str, str], str] = {}
 
 
-def _remember(e164: str, region: str, display: str) -> str:
-    if len(_displays) >= DISPLAY_CACHE:
-        _displays.clear()
-    _displays[(e164, region)] = display
+def _display(e164: str, region: str, number: phonenumbers.PhoneNumber | None = None) -> str:
+    """Return the spelling of ``e164`` (parsed again unless ``number`` is given), remembered."""
+    display = _displays.get((e164, region))
+    if display is None:
+        if len(_displays) >= DISPLAY_CACHE:
+            _displays.clear()
+        display = _displays[(e164, region)] = _spell(number or phonenumbers.parse(e164, None), region)
     return display

@@ -131,39 +131,32 @@ class CallLifecycle:
 
     def _once(self, kind: str, key: str, call_id: str, prepare: Callable[[RoutingUnitOfWork, datetime], P],
               process: Callable[[P, datetime], tuple[JsonDict, Effects]],
-              peek: Callable[[RoutingUnitOfWork, datetime], P | None] | None = None) -> JsonDict:
+              peek: Callable[[RoutingUnitOfWork, datetime], P | None] = lambda uow, now: None) -> JsonDict:
+        """Claim the request id, prepare, process, write the effects with the answer kept for repeats.
+
+        The claim stands alone; a step that writes nothing before deciding (``peek`` gives what it
+        prepares: a waiting caller's next route) reads without a transaction, the others prepare in
+        one. One connection at a time: the autocommit one is given back before a transaction opens.
+        """
         now = self._clock.now()
-        if peek is None:
-            with self._uow() as uow:  # the claim and what prepare() writes, in one transaction
+        mine, prepared = False, None
+        try:
+            with self._autocommit_uow() as uow:
                 claim = uow.cti_requests.claim(kind, key, now)
                 mine = claim.new or self._stale_claim(uow, kind, key, claim.response, claim.received_at, now)
-                if mine:
+                prepared = peek(uow, now) if mine else None
+            if mine and prepared is None:
+                with self._uow() as uow:
                     prepared = prepare(uow, now)
                     uow.commit()
-        else:
-            # The claim stands alone; a step that writes nothing before deciding (``peek``: a waiting
-            # caller's next one) reads without a transaction, the others prepare in one.
-            # One connection at a time: the autocommit one is given back before a transaction is opened.
-            mine, peeked = False, cast("P | None", None)
-            try:
-                with self._autocommit_uow() as uow:
-                    claim = uow.cti_requests.claim(kind, key, now)
-                    mine = claim.new or self._stale_claim(uow, kind, key, claim.response, claim.received_at,
-                                                          now)
-                    peeked = peek(uow, now) if mine else None
-                if mine and peeked is None:
-                    with self._uow() as uow:
-                        peeked = prepare(uow, now)
-                        uow.commit()
-            except BaseException:
-                if mine:
-                    self._release(kind, key)  # claimed but not prepared: a repeat starts afresh
-                raise
-            prepared = cast(P, peeked)  # set whenever mine
+        except BaseException:
+            if mine:
+                self._release(kind, key)  # claimed but not prepared: a repeat starts afresh
+            raise
         if not mine:
             return claim.response if claim.response is not None else self._answer_of_repeat(kind, key)
         try:
-            response, effects = process(prepared, now)
+            response, effects = process(cast(P, prepared), now)
         except BaseException:
             self._release(kind, key)
             raise

@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import os
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from callcenter.calendar_files import FileClosureSource
 from callcenter.crm_wiring import OfficeWorkingCalendar
 from callcenter.domain.questions import working_days_left
 from callcenter.services.calendar_service import CalendarService, calendar_factory
-from callcenter.services.clock import FixedClock
-
-NOW = FixedClock(datetime(2026, 6, 1, 8, 0, tzinfo=UTC))
-BRIDGE = """\
-[[closure]]
-date = 2026-05-15
-fr = "Jour de pont"
-nl = "Brugdag"
-de = "Brückentag"
-en = "Bridge day"
-"""
+from tests.unit.test_calendar_files import BRIDGE, NOW
 
 
 def test_the_counts_equal_the_day_by_day_count_across_years(make_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

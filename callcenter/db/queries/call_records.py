@@ -7,7 +7,21 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Row, Select, Update, and_, bindparam, case, delete, false, func, insert, select, update
+from sqlalchemy import (
+    Row,
+    Select,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    case,
+    delete,
+    false,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from callcenter.db.bulk_rows import insert_rows
@@ -44,22 +58,22 @@ def _call_with_routing_statement(*, for_update: bool) -> Select[Any]:
 _CALL_WITH_ROUTING = {locked: _call_with_routing_statement(for_update=locked) for locked in (False, True)}
 
 
-def save_call(session: Session, call_id: str, call: dict[str, Any], routing: dict[str, Any], *,
-              has_routing: bool) -> None:
-    """Write these columns of a call and of its routing row (inserted when it had none)."""
+def save_call(session: Session, call_id: str, call: dict[str, Any], routing: dict[str, Any]) -> bool:
+    """Write these columns of a call and of its routing row (inserted when it has none); False when
+    there is no such call (nothing written)."""
     connection = session.connection()
-    connection.execute(_update_by_call_id(CallRow.__tablename__, tuple(call)), {**call, "b_call_id": call_id})
-    if has_routing:
-        connection.execute(_update_by_call_id(CallRoutingRow.__tablename__, tuple(routing)),
-                           {**routing, "b_call_id": call_id})
-    else:
+    if not connection.execute(_update_by_call_id(CallRow.__table__, tuple(call)),
+                              {**call, "b_call_id": call_id}).rowcount:
+        return False
+    if not connection.execute(_update_by_call_id(CallRoutingRow.__table__, tuple(routing)),
+                              {**routing, "b_call_id": call_id}).rowcount:
         connection.execute(insert(CallRoutingRow.__table__), {**routing, "call_id": call_id})
+    return True
 
 
 @lru_cache(maxsize=8)
-def _update_by_call_id(table_name: str, columns: tuple[str, ...]) -> Update:
+def _update_by_call_id(table: Table, columns: tuple[str, ...]) -> Update:
     """Build once per shape: UPDATE the table's row of a call (bound as b_call_id) with these columns."""
-    table = {t.name: t for t in (CallRow.__table__, CallRoutingRow.__table__)}[table_name]
     return (update(table).where(table.c.call_id == bindparam("b_call_id"))
             .values({name: bindparam(name) for name in columns}))
 

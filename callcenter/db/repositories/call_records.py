@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from callcenter.db.models.routing import CallRoutingRow
 from callcenter.db.queries import call_records as q
+from callcenter.db.repositories.calls import DIRECTIONS
 from callcenter.domain.call_events import LegOutcome
 from callcenter.domain.call_records import CallRecord, CallRouting, CallState, Leg
-from callcenter.domain.calls import Direction
 from callcenter.domain.errors import Conflict
 from callcenter.services.routing_ports import CallCounts, Claim, JsonDict
 
@@ -27,42 +27,24 @@ _ROUTING_FIELDS = ("language", "announced", "out_of_hours", "test", "hangup_caus
 class CallRecordRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
-        # Rows read locked in the current transaction: save() in the same transaction writes through
-        # them instead of reading them again (nobody else can have changed them meanwhile).
-        self._locked: dict[str, tuple[Any, Row[Any]]] = {}
 
     def get(self, call_id: str, *, for_update: bool = False) -> CallRecord | None:
         found = q.call_with_routing(self._session, call_id, for_update=for_update)
-        if found is None:
-            return None
-        if for_update:
-            self._locked[call_id] = (self._session.get_transaction(), found)
-        return to_record(found)
+        return None if found is None else to_record(found)
 
     def add(self, record: CallRecord) -> CallRecord:
-        call = {"call_id": record.call_id, "direction": record.direction.value,
-                **{name: getattr(record, name) for name in _CALL_FIELDS}}
-        routing = {"call_id": record.call_id, **{name: getattr(record, name) for name in _ROUTING_FIELDS},
-                   "last_seen": record.last_seen or record.started_at, "state": record.state.value,
-                   "targets": _ids(record.targets)}
         self._session.flush()  # rows changed through the session first: the inserts come after them
-        if not q.insert_new_call(self._session, call, routing):  # its first two events came at once
+        inserted = q.insert_new_call(self._session, {"call_id": record.call_id, **_call_values(record)},
+                                     {"call_id": record.call_id, **_routing_values(record)})
+        if not inserted:  # its first two events came at once
             raise Conflict(f"The call {record.call_id!r} is already recorded.", {"call_id": "taken"})
         return record
 
     def save(self, record: CallRecord) -> None:
-        transaction, found = self._locked.pop(record.call_id, (None, None))
-        if found is None or transaction is None or transaction is not self._session.get_transaction():
-            found = q.call_with_routing(self._session, record.call_id)
-        assert found is not None, "save() is only called with a recorded call"
-        call = {name: getattr(record, name) for name in _CALL_FIELDS} | {"direction": record.direction.value}
-        routing = {name: getattr(record, name) for name in _ROUTING_FIELDS} | {
-            "last_seen": record.last_seen or record.started_at, "state": record.state.value,
-            "targets": _ids(record.targets)}
-        q.save_call(self._session, record.call_id, call, routing, has_routing=found.r_call_id is not None)
+        saved = q.save_call(self._session, record.call_id, _call_values(record), _routing_values(record))
+        assert saved, "save() is only called with a recorded call"
 
     def save_routing(self, routing: CallRouting) -> None:
-        self._locked.pop(routing.call_id, None)  # a bulk UPDATE: the rows read before are stale now
         # A call the CRM recorded by hand has no routing row: nothing routes it, nothing is updated.
         values = {"state": routing.state.value, "round": routing.round, "targets": _ids(routing.targets),
                   "ring_until": routing.ring_until}
@@ -127,9 +109,19 @@ class CtiRequestRepository:
         return q.prune_cti_requests(self._session, before)
 
 
+def _call_values(record: CallRecord) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in _CALL_FIELDS} | {"direction": record.direction.value}
+
+
+def _routing_values(record: CallRecord) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in _ROUTING_FIELDS} | {
+        "last_seen": record.last_seen or record.started_at, "state": record.state.value,
+        "targets": _ids(record.targets)}
+
+
 def to_record(row: Row[Any]) -> CallRecord:
     """Build a call's record from its row of queries.call_records.call_with_routing."""
-    record = CallRecord(row.call_id, row.from_number, row.to_number, _DIRECTIONS[row.direction],
+    record = CallRecord(row.call_id, row.from_number, row.to_number, DIRECTIONS[row.direction],
                         row.started_at, row.contact_id, row.answered_at, row.ended_at, row.agent_user_id,
                         row.outcome, row.question_id, row.question_number)
     if row.r_call_id is None:
@@ -138,7 +130,6 @@ def to_record(row: Row[Any]) -> CallRecord:
                    state=_STATES[row.r_state], targets=_parse_ids(row.r_targets))
 
 
-_DIRECTIONS = {member.value: member for member in Direction}  # cheaper than calling the Enum
 _STATES = {member.value: member for member in CallState}
 
 

@@ -56,12 +56,12 @@ class CallRepository:
         return LastCalls(of_contacts, from_number[:per_contact])
 
 
-_DIRECTIONS = {member.value: member for member in Direction}  # cheaper than calling the Enum
+DIRECTIONS = {member.value: member for member in Direction}  # cheaper than calling the Enum
 
 
 def to_call(row: CallRow | Row[Any], question_registration_number: str | None) -> Call:
     return Call(id=row.id, call_id=row.call_id, contact_id=row.contact_id, from_number=row.from_number,
-                to_number=row.to_number, direction=_DIRECTIONS[row.direction], started_at=row.started_at,
+                to_number=row.to_number, direction=DIRECTIONS[row.direction], started_at=row.started_at,
                 answered_at=row.answered_at, ended_at=row.ended_at, agent_user_id=row.agent_user_id,
                 outcome=row.outcome, question_id=row.question_id,
                 question_registration_number=question_registration_number)

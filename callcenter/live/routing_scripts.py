@@ -27,21 +27,27 @@ local function fingerprint(hashes)
 end
 """
 
-# Shared by SNAPSHOT and WRITE_IF_UNCHANGED: {agent id, hash, …} of every agent with a state and
-# {call id, hash, …} of every queued call.
-_SNAPSHOT_OF = """
-local function snapshot_of(agents_index, queue, agent_prefix, call_prefix)
+# Shared by SNAPSHOT and WRITE_IF_UNCHANGED: {agent id, hash, …} of every agent with a state.
+_AGENTS_OF = """
+local function agents_of(agents_index, agent_prefix)
   local agents = {}
   for _, id in ipairs(redis.call('SMEMBERS', agents_index)) do
     agents[#agents + 1] = id
     agents[#agents + 1] = joined(agent_prefix .. id)
   end
+  return agents
+end
+"""
+
+# Shared by SNAPSHOT and QUEUED_CALLS: {call id, hash, …} of every queued call.
+_CALLS_OF = """
+local function calls_of(queue, call_prefix)
   local calls = {}
   for _, call_id in ipairs(redis.call('ZRANGE', queue, 0, -1)) do
     calls[#calls + 1] = call_id
     calls[#calls + 1] = joined(call_prefix .. call_id)
   end
-  return agents, calls
+  return calls
 end
 """
 
@@ -70,10 +76,12 @@ return {hashes, ids, fingerprint(hashes)}
 
 # KEYS[1]: the call's key, KEYS[2]: the agents index, KEYS[3]: the queue, KEYS[4]: the seeded marker.
 # ARGV[1]: JSON {prefix, fingerprint, read: [agent ids], agents: {id: fields}, call: fields | null,
-#                call_id, queued: score | null, ttl, snapshot: calls' key prefix | null}.
-# Returns 1 when written, 0 when the state changed; with ``snapshot``, {1, agents, calls, seeded} when
-# written: the state after the write as SNAPSHOT returns it, in the same round trip.
-WRITE_IF_UNCHANGED = _FINGERPRINT + _SNAPSHOT_OF + """
+#                call_id, queued: score | null, ttl, snapshot: true | null}.
+# Returns 1 when written, 0 when the state changed; with ``snapshot``, {1, agents, seeded} when written:
+# the agents after the write as SNAPSHOT returns them, in the same round trip. Not the queued calls:
+# encoding a hundred waiting callers' hashes was most of the script's time, and a decision needs them
+# only when an agent is free (then QUEUED_CALLS reads them).
+WRITE_IF_UNCHANGED = _FINGERPRINT + _AGENTS_OF + """
 local spec = cjson.decode(ARGV[1])
 if fingerprint(read_all(KEYS[1], spec.prefix, spec.read)) ~= spec.fingerprint then return 0 end
 local function put(key, fields)
@@ -96,17 +104,20 @@ if spec.call ~= cjson.null then
   end
 end
 if spec.snapshot == nil or spec.snapshot == cjson.null then return 1 end
-local agents, calls = snapshot_of(KEYS[2], KEYS[3], spec.prefix, spec.snapshot)
-return {1, agents, calls, redis.call('EXISTS', KEYS[4])}
+return {1, agents_of(KEYS[2], spec.prefix), redis.call('EXISTS', KEYS[4])}
 """
 
 # KEYS[1]: the agents index, KEYS[2]: the queue, KEYS[3]: the seeded marker.
 # ARGV[1]: the agents' key prefix, ARGV[2]: the calls' key prefix.
 # Returns {{agent id, hash, …}, {call id, hash, …}, seeded (0/1)}: every agent with a state, every
 # queued call.
-SNAPSHOT = _FINGERPRINT + _SNAPSHOT_OF + """
-local agents, calls = snapshot_of(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
-return {agents, calls, redis.call('EXISTS', KEYS[3])}
+SNAPSHOT = _FINGERPRINT + _AGENTS_OF + _CALLS_OF + """
+return {agents_of(KEYS[1], ARGV[1]), calls_of(KEYS[2], ARGV[2]), redis.call('EXISTS', KEYS[3])}
+"""
+
+# KEYS[1]: the queue. ARGV[1]: the calls' key prefix. Returns {call id, hash, …} of every queued call.
+QUEUED_CALLS = _FINGERPRINT + _CALLS_OF + """
+return calls_of(KEYS[1], ARGV[1])
 """
 
 # KEYS: agents index, queue, seeded marker, then the agents' and calls' keys; ARGV: number of agents, then

@@ -8,8 +8,9 @@ involves in one script, lets a pure function decide, and writes the result with 
 first checks that nothing it read has changed (callcenter.live.routing_scripts): if another node
 changed any of it meanwhile, nothing is written and the change is decided again on fresh state. That is
 what keeps an agent from being offered two callers, whatever the number of nodes; it costs two round
-trips per change, and a snapshot of the whole state one (or none: the write can return the state
-after it, which a route request plans on).
+trips per change, and a snapshot of the whole state one (or none: the write can return the agents
+after it, which a route request plans on; the queued calls are then read when first used, which a
+decision does only when an agent is free).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class RedisRoutingStore:
         self._read = redis.register_script(scripts.READ)
         self._write = redis.register_script(scripts.WRITE_IF_UNCHANGED)
         self._snapshot = redis.register_script(scripts.SNAPSHOT)
+        self._queued_calls = redis.register_script(scripts.QUEUED_CALLS)
         self._seed_script = redis.register_script(scripts.SEED)
         self._decoded: dict[tuple[int, bytes | str], AgentState | None] = {}
 
@@ -74,14 +76,19 @@ class RedisRoutingStore:
             raw_agents, raw_calls, seeded = self._snapshot(
                 keys=[self.presence.index_key, self.queue_key, self.seeded_key],
                 args=[self.presence.key(""), self.call_key("")])
-            return self._snapshot_of(raw_agents, raw_calls, seeded, stale_before, now)
+            return self._snapshot_of(raw_agents, lambda: raw_calls, seeded, stale_before, now)
 
-    def _snapshot_of(self, raw_agents: list[Any], raw_calls: list[Any], seeded: int, stale_before: datetime,
-                     now: datetime) -> Snapshot:
+    def _snapshot_of(self, raw_agents: list[Any], raw_calls: Callable[[], list[Any]], seeded: int,
+                     stale_before: datetime, now: datetime) -> Snapshot:
         agents = {int(i): self._agent(int(i), raw) or offline(int(i), now)
                   for i, raw in zip(raw_agents[::2], raw_agents[1::2], strict=True) if raw}
         calls = QueuedCalls(raw_calls, stale_before, self._drop_from_queue)
         return Snapshot(dict(sorted(agents.items())), calls, bool(seeded))
+
+    def _read_queued_calls(self) -> list[Any]:
+        """Read every queued call's hash (a snapshot that came with a change reads them when first used)."""
+        with _unavailable_on_error():
+            return list(self._queued_calls(keys=[self.queue_key], args=[self.call_key("")]))
 
     def _drop_from_queue(self, call_ids: list[str]) -> None:
         try:
@@ -125,8 +132,8 @@ class RedisRoutingStore:
                                                    with_snapshot=snapshot_stale_before is not None)
                 if written:
                     snapshot = None
-                    if snapshot_stale_before is not None:  # {1, agents, calls, seeded}: the state after it
-                        snapshot = self._snapshot_of(written[1], written[2], written[3],
+                    if snapshot_stale_before is not None:  # {1, agents, seeded}: the agents after it
+                        snapshot = self._snapshot_of(written[1], self._read_queued_calls, written[2],
                                                      snapshot_stale_before, now)
                     return Applied(move.call, dict(move.agents), {a: states[a] for a in move.agents},
                                    move.result, snapshot=snapshot)
@@ -151,7 +158,7 @@ class RedisRoutingStore:
     def _write_if_unchanged(self, call_key: str, read: list[str], fingerprint: str, move: Move[Any], *,
                             with_snapshot: bool = False) -> Any:
         """Write the move unless what was read changed: falsy when not written; when written, 1, or
-        with ``with_snapshot`` the script's [1, agents, calls, seeded]."""
+        with ``with_snapshot`` the script's [1, agents, seeded]."""
         call = move.call
         queued = call is not None and call.state in QUEUED
         spec = {"prefix": self.presence.key(""), "fingerprint": fingerprint, "read": read,
@@ -160,7 +167,7 @@ class RedisRoutingStore:
                 "call_id": call.call_id if call is not None else None,
                 # A string: Lua would round a number to 14 digits, losing the order of close arrivals.
                 "queued": repr(call.arrived.timestamp()) if call is not None and queued else None,
-                "ttl": CALL_TTL_S, "snapshot": self.call_key("") if with_snapshot else None}
+                "ttl": CALL_TTL_S, "snapshot": True if with_snapshot else None}
         if call is not None and self.call_key(call.call_id) != call_key:
             raise ValueError(f"a change of {call_key} cannot write the call {call.call_id!r}")
         written = self._write(keys=[call_key, self.presence.index_key, self.queue_key, self.seeded_key],
@@ -194,16 +201,18 @@ class RedisRoutingStore:
 
 
 class QueuedCalls(Mapping[str, CallRouting]):
-    """A snapshot's queued calls, decoded when first read: with 100 callers waiting, decoding them is
-    most of a snapshot's cost, and a caller's wait loop while no agent is free never needs them."""
+    """A snapshot's queued calls, read (``raw``: as a script returns them) and decoded when first used:
+    with 100 callers waiting, encoding and decoding them is most of a snapshot's cost, and a caller's
+    wait loop while no agent is free never needs them."""
 
-    def __init__(self, raw: list[Any], stale_before: datetime, drop: Callable[[list[str]], None]) -> None:
+    def __init__(self, raw: Callable[[], list[Any]], stale_before: datetime,
+                 drop: Callable[[list[str]], None]) -> None:
         self._raw, self._stale_before, self._drop = raw, stale_before, drop
         self._decoded: dict[str, CallRouting] | None = None
 
     def _calls(self) -> dict[str, CallRouting]:
         if self._decoded is None:
-            self._decoded, gone = _queued(self._raw, self._stale_before)
+            self._decoded, gone = _queued(self._raw(), self._stale_before)
             if gone:
                 self._drop(gone)
         return self._decoded

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from callcenter.domain.call_records import CallRouting
 from callcenter.domain.presence import AgentState
 from callcenter.services.db_routing_store import DatabaseRoutingStore
 from callcenter.services.ports import Clock
@@ -69,9 +70,14 @@ class FailoverRoutingStore:
         wanted = list(agent_ids)
         applied = self._run(lambda store: store.change(call_id, wanted, fn, now,
                                                         snapshot_stale_before=snapshot_stale_before))
-        if applied.snapshot is not None and not applied.snapshot.seeded:
+        if applied.snapshot is None:
+            return applied
+        if not applied.snapshot.seeded:
             return replace(applied, snapshot=None)  # snapshot() fills a Redis restarted empty first
-        return applied
+        stale_before = snapshot_stale_before or now
+        queued = _CallsWithFallback(applied.snapshot.calls, self._failed,
+                                    lambda: self._fallback.snapshot(stale_before, now).calls)
+        return replace(applied, snapshot=replace(applied.snapshot, calls=queued))
 
     def ping(self) -> None:
         self._run(lambda store: store.ping())
@@ -136,3 +142,31 @@ class FailoverRoutingStore:
                 self._down_since = self._clock.now()
             self._error = error
             self._retry_at = self._monotonic() + self._retry_s
+
+
+class _CallsWithFallback(Mapping[str, CallRouting]):
+    """The queued calls of a snapshot that came with a change, read from Redis when first used; if Redis
+    fails by then, from the database (and routing falls back to it, as for any other failure)."""
+
+    def __init__(self, primary: Mapping[str, CallRouting], failed: Callable[[str], None],
+                 fallback: Callable[[], Mapping[str, CallRouting]]) -> None:
+        self._primary, self._failed, self._fallback = primary, failed, fallback
+        self._calls: Mapping[str, CallRouting] | None = None
+
+    def _read(self) -> Mapping[str, CallRouting]:
+        if self._calls is None:
+            try:
+                self._calls = dict(self._primary)
+            except RoutingStateUnavailable as exc:
+                self._failed(str(exc))
+                self._calls = self._fallback()
+        return self._calls
+
+    def __getitem__(self, call_id: str) -> CallRouting:
+        return self._read()[call_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())

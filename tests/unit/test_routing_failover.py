@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from callcenter.domain.call_records import CallRouting
@@ -14,6 +14,7 @@ from callcenter.services.routing_ports import Applied, RoutingStateUnavailable, 
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 MARIE = AgentState(7, PresenceStatus.AVAILABLE, NOW)
+WAITING = CallRouting("c9", "fr", NOW)
 
 
 class FakeStore:
@@ -40,7 +41,10 @@ class FakeStore:
     def change(self, call_id: str | None, agent_ids: Iterable[int], fn: Any, now: datetime, *,
                snapshot_stale_before: datetime | None = None) -> Applied[Any]:
         self._check()
-        return Applied(None, {}, {}, self.name)
+        snapshot = None
+        if snapshot_stale_before is not None:  # its calls read when used, as Redis does
+            snapshot = Snapshot({}, LaterRead(self, {f"{self.name}-call": WAITING}), self.seeded)
+        return Applied(None, {}, {}, self.name, snapshot=snapshot)
 
     def ping(self) -> None:
         self._check()
@@ -53,6 +57,23 @@ class FakeStore:
     def changed_since(self, at: datetime,
                       stale_before: datetime) -> tuple[list[AgentState], list[CallRouting]]:
         return [MARIE], []
+
+
+class LaterRead(Mapping[str, CallRouting]):
+    def __init__(self, store: FakeStore, calls: dict[str, CallRouting]) -> None:
+        self._store, self._calls = store, calls
+
+    def __getitem__(self, call_id: str) -> CallRouting:
+        self._store._check()
+        return self._calls[call_id]
+
+    def __iter__(self) -> Iterator[str]:
+        self._store._check()
+        return iter(self._calls)
+
+    def __len__(self) -> int:
+        self._store._check()
+        return len(self._calls)
 
 
 class Ticks:
@@ -90,3 +111,16 @@ def test_a_process_without_redis_runs_on_the_database() -> None:
     store = FailoverRoutingStore(None, FakeStore("database"), FixedClock(NOW))  # type: ignore[arg-type]
     assert store.change(None, [], None, NOW).result == "database"
     assert store.health()["mode"] == "database"
+
+
+def test_queued_calls_read_after_the_change_come_from_the_database_if_redis_fails_meanwhile() -> None:
+    redis, database = FakeStore("redis"), FakeStore("database")
+    database.snapshot = lambda stale_before, now: Snapshot({}, {"database-call": WAITING})  # type: ignore[method-assign]
+    store = FailoverRoutingStore(redis, database, FixedClock(NOW))  # type: ignore[arg-type]
+    applied = store.change("c1", [], None, NOW, snapshot_stale_before=NOW - timedelta(minutes=1))
+    assert applied.result == "redis" and applied.snapshot is not None
+    redis.down = True  # between the change and the decision reading the other callers
+    assert list(applied.snapshot.calls) == ["database-call"]
+    assert store.health()["mode"] == "database"  # and the next steps run on the database
+    redis.down = False
+    assert store.change("c2", [], None, NOW).result == "database"  # until the retry delay has passed

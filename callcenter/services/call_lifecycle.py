@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
 from callcenter.domain.call_events import CallEvent, RouteRequest, clean_event, clean_route_request
+from callcenter.domain.call_records import CallRecord
 from callcenter.domain.calls import NoSuchCall
 from callcenter.domain.errors import Conflict
 from callcenter.domain.routing import RoutingPolicy
@@ -43,6 +44,7 @@ from callcenter.services.presence import PresenceService
 from callcenter.services.routing_events import RoutingEvents
 from callcenter.services.routing_failover import FailoverRoutingStore
 from callcenter.services.routing_ports import JsonDict, RoutingUnitOfWork, RoutingUowFactory
+from callcenter.services.routing_records import routing_rows
 from callcenter.services.supervisor_snapshots import SnapshotSender
 from callcenter.services.webhook_ports import NO_OUTBOUND_EVENTS, OutboundEvents
 
@@ -85,11 +87,11 @@ class CallLifecycle:
     def route(self, req: RouteRequest) -> JsonDict:
         """Decide where the call rings now (see the module docstring for the answers)."""
         req = clean_route_request(req)
-        self._router.warm(req.from_number)
         return self._once("route", req.request_id, req.call_id,
                           lambda uow, now: self._router.prepare(uow, req, now),
                           lambda record, now: self._router.route(req, record, now),
-                          peek=lambda uow, now: self._router.peek(uow, req, now))
+                          peek=lambda stored, now: self._router.peek(stored, req, now),
+                          before_prepare=lambda: self._router.warm(req.from_number))
 
     def handle_event(self, event: CallEvent) -> JsonDict:
         """Take a call event into account once; a repeated event_id gets the first answer."""
@@ -131,21 +133,26 @@ class CallLifecycle:
 
     def _once(self, kind: str, key: str, call_id: str, prepare: Callable[[RoutingUnitOfWork, datetime], P],
               process: Callable[[P, datetime], tuple[JsonDict, Effects]],
-              peek: Callable[[RoutingUnitOfWork, datetime], P | None] = lambda uow, now: None) -> JsonDict:
+              peek: Callable[[CallRecord | None, datetime], P | None] | None = None,
+              before_prepare: Callable[[], None] = lambda: None) -> JsonDict:
         """Claim the request id, prepare, process, write the effects with the answer kept for repeats.
 
-        The claim stands alone; a step that writes nothing before deciding (``peek`` gives what it
-        prepares: a waiting caller's next route) reads without a transaction, the others prepare in
-        one. One connection at a time: the autocommit one is given back before a transaction opens.
+        The claim stands alone. With ``peek``, the call's record is read with the claim, and a step
+        that writes nothing before deciding (``peek`` gives what it prepares from that record: a waiting
+        caller's next route) goes on without a transaction; the others prepare in one, after
+        ``before_prepare`` (reads that should not hold the transaction open). One connection at a time:
+        the autocommit one is given back before a transaction opens.
         """
         now = self._clock.now()
         mine, prepared = False, None
         try:
             with self._autocommit_uow() as uow:
-                claim = uow.cti_requests.claim(kind, key, now)
+                claim = uow.cti_requests.claim(kind, key, now, call_id=call_id if peek is not None else None)
                 mine = claim.new or self._stale_claim(uow, kind, key, claim.response, claim.received_at, now)
-                prepared = peek(uow, now) if mine else None
+            if mine and peek is not None:
+                prepared = peek(claim.call, now)
             if mine and prepared is None:
+                before_prepare()
                 with self._uow() as uow:
                     prepared = prepare(uow, now)
                     uow.commit()
@@ -163,17 +170,21 @@ class CallLifecycle:
         self._pop(effects)  # the shared state holds the decision: the rung agents see the caller at once
         # Before the answer: telephony's next event for the call (a hang-up a moment later, maybe on
         # another node) must find this step's legs, presence and routing row written, and its events sent.
-        # A waiting caller's next step only refreshes its routing row and stores the answer: two writes
-        # that stand alone (a loss between them makes a repeat decide the wait again), so no BEGIN and
-        # COMMIT round trips; everything else is written in one transaction.
-        with (self._autocommit_uow if effects.only_calls_routing() else self._uow)() as uow:
-            write_effects(uow, call_id, effects, now)
-            # Stored with the step, sent by a worker after the commit: receivers never hold a call.
-            # The call is read for them only when some subscription wants one of them.
-            self._outbound.emit_if_wanted(uow, call_event_types(effects),
-                                          functools.partial(call_webhook_events, uow, call_id, effects))
-            uow.cti_requests.answer(kind, key, response)
-            uow.commit()
+        if effects.only_calls_routing():
+            # A waiting caller's next step only refreshes its routing row and stores the answer: both go
+            # in one statement where the database allows, else as two that stand alone (a loss between
+            # them makes a repeat decide the wait again); no BEGIN and COMMIT round trips.
+            with self._autocommit_uow() as uow:
+                uow.cti_requests.answer(kind, key, response, routing=routing_rows(effects.changes))
+        else:
+            with self._uow() as uow:
+                write_effects(uow, call_id, effects, now)
+                # Stored with the step, sent by a worker after the commit: receivers never hold a call.
+                # The call is read for them only when some subscription wants one of them.
+                self._outbound.emit_if_wanted(uow, call_event_types(effects),
+                                              functools.partial(call_webhook_events, uow, call_id, effects))
+                uow.cti_requests.answer(kind, key, response)
+                uow.commit()
         self._publish(call_id, effects)
         if effects.queue_changed or effects.stats_changed:  # snapshots, read when sent: order-free
             after_response(functools.partial(self._tell_supervisors, effects))

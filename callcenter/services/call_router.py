@@ -75,10 +75,10 @@ class CallRouter:
             uow.call_records.save(record)
         return record
 
-    def peek(self, uow: RoutingUnitOfWork, req: RouteRequest, now: datetime) -> CallRecord | None:
-        """Return what prepare() would, read without a lock, when prepare() would write nothing; else None
-        (then prepare() runs, in a transaction). A waiting caller's next step is such a step."""
-        stored = uow.call_records.get(req.call_id)
+    def peek(self, stored: CallRecord | None, req: RouteRequest, now: datetime) -> CallRecord | None:
+        """Return what prepare() would, from the call's record as read without a lock (None: no such
+        call), when prepare() would write nothing; else None (then prepare() runs, in a transaction).
+        A waiting caller's next step is such a step."""
         if stored is None:
             return None
         record = self._completed_for_now(stored, req, now)
@@ -247,7 +247,8 @@ class CallRouter:
                 "lookup": self._pops.get(record.from_number)}
 
     def warm(self, number: str) -> None:
-        """Look the caller up before the request's transaction opens (the lookup is kept for its rounds)."""
+        """Look the caller up before prepare()'s transaction opens (the lookup is kept for its rounds;
+        a waiting caller's next step, which needs none, does not look it up)."""
         self._pops.get(number)
 
     def pop_payload(self, record: CallRecord, round_: int) -> JsonDict:

@@ -172,18 +172,24 @@ class Claim:
     new: bool  # this request is ours to process
     response: JsonDict | None = None  # the answer already given to it
     received_at: datetime | None = None
+    call: CallRecord | None = None  # the call's record, when asked for with the claim (None: no such call)
 
 
 class CtiRequestRepository(Protocol):
-    def claim(self, kind: str, key: str, at: datetime) -> Claim:
-        """Record that a request is being processed, or return what is known of it already."""
+    def claim(self, kind: str, key: str, at: datetime, *, call_id: str | None = None) -> Claim:
+        """Record that a request is being processed, or return what is known of it already; with
+        ``call_id``, also read that call's record (unlocked, in the same round trip where it can)."""
         ...
 
     def take_over(self, kind: str, key: str, at: datetime, claimed_before: datetime) -> bool:
         """Claim again a request left without answer since before ``claimed_before``."""
         ...
 
-    def answer(self, kind: str, key: str, response: JsonDict) -> None: ...
+    def answer(self, kind: str, key: str, response: JsonDict, *,
+               routing: Sequence[CallRouting] = ()) -> None:
+        """Keep the answer a repeat of the request gets; with ``routing``, copy these routing states to
+        their calls' rows too (CallRecordRepository.save_routing), in the same round trip where it can."""
+        ...
 
     def find(self, kind: str, key: str) -> Claim | None:
         """Return what is known of a request already claimed (``new`` False), or None."""

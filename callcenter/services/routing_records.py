@@ -19,18 +19,24 @@ from callcenter.services.routing_ports import Applied, RoutingUnitOfWork
 
 def persist(uow: RoutingUnitOfWork, changes: Iterable[Applied[Any]], now: datetime) -> None:
     """Copy the changes the shared state made (and the database has not) into the open transaction."""
+    changes = [applied for applied in changes if not applied.persisted]
     after: dict[int, AgentState] = {}
     entries: list[AgentState] = []
-    calls: dict[str, CallRouting] = {}
     for applied in changes:
-        if applied.persisted:
-            continue
         for agent_id, state in applied.agents.items():
             entries.extend(log_entries(applied.before.get(agent_id), state, now))
             after[agent_id] = state
-        if applied.call is not None:
+    _store(uow, after, entries, routing_rows(changes), now)
+
+
+def routing_rows(changes: Iterable[Applied[Any]]) -> list[CallRouting]:
+    """Return what the changes leave in calls' routing rows (one state per call) that the database
+    has not stored yet."""
+    calls: dict[str, CallRouting] = {}
+    for applied in changes:
+        if applied.call is not None and not applied.persisted:
             calls[applied.call.call_id] = _merged(calls.get(applied.call.call_id), applied.call)
-    _store(uow, after, entries, calls.values(), now)
+    return list(calls.values())
 
 
 def write(uow: RoutingUnitOfWork, call: CallRouting | None, after: dict[int, AgentState],

@@ -110,6 +110,34 @@ def test_a_change_can_bring_back_the_state_after_it_in_the_same_round_trip(redis
 
 
 @pytest.mark.redis
+def test_the_queued_calls_of_a_change_s_snapshot_are_read_only_when_used(redis_url: str,
+                                                                          monkeypatch: Any) -> None:
+    # A caller waiting while no agent is free never reads the other callers: the write's reply brings
+    # the agents only, and the queue costs a round trip of its own when a decision reads it.
+    client = redis.Redis.from_url(redis_url)
+    store = RedisRoutingStore(client)
+    store.restore([available(1)], [], overwrite=True)
+    first = CallRouting("c0", "nl", NOW - timedelta(seconds=5), CallState.WAITING, 1, (), None, NOW)
+    store.change("c0", [], lambda c, a: Move(first), NOW)
+    replies: list[Any] = []
+    original = client.evalsha
+
+    def recorded(*args: Any) -> Any:
+        replies.append(original(*args))
+        return replies[-1]
+
+    monkeypatch.setattr(client, "evalsha", recorded)
+    waiting = CallRouting("c1", "fr", NOW, CallState.WAITING, 1, (), None, NOW)
+    applied = store.change("c1", [], lambda c, a: Move(waiting), NOW,
+                           snapshot_stale_before=NOW - timedelta(minutes=1))
+    assert applied.snapshot is not None and applied.snapshot.agents == {1: available(1)}
+    assert len(replies) == 2 and b"c0" not in json.dumps(replies[1], default=bytes.decode).encode()
+    assert dict(applied.snapshot.calls) == {"c0": first, "c1": waiting}
+    assert len(replies) == 3  # read when first used, then kept
+    assert list(applied.snapshot.calls) == ["c0", "c1"] and len(replies) == 3
+
+
+@pytest.mark.redis
 def test_a_route_decision_reads_the_state_once(routed: Services, monkeypatch: Any) -> None:
     # Entering the queue brings back the state the plan needs: no separate snapshot while Redis answers
     # (the supervisors' queue, sent after the response, reads its own).
@@ -129,50 +157,42 @@ def test_a_route_decision_reads_the_state_once(routed: Services, monkeypatch: An
 
 
 @pytest.mark.redis
-def test_a_waiting_step_writes_without_a_transaction_and_a_ringing_one_in_one(routed: Services) -> None:
-    modes: list[str | None] = []
+def test_a_waiting_step_is_two_statements_without_a_transaction_and_a_ringing_one_writes_in_one(
+        routed: Services) -> None:
+    steps: list[list[tuple[str, str | None]]] = []
 
     def record(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if statement.startswith("UPDATE cti_requests"):  # storing the step's answer, its last write
-            modes.append(conn.get_execution_options().get("isolation_level"))
+        mode = conn.get_execution_options().get("isolation_level")
+        steps[-1].append((" ".join(statement.split())[:60], mode))
 
     event.listen(routed.engine, "before_cursor_execute", record)
     try:
         with collecting():
-            routed.call_lifecycle.route(RouteRequest("c1", "r1", CITIZEN, OUR_NUMBER, 1))
-            routed.call_lifecycle.route(RouteRequest("c1", "r2", CITIZEN, OUR_NUMBER, 1))
-            add_agent(routed, "marie")
-            routed.call_lifecycle.route(RouteRequest("c1", "r3", CITIZEN, OUR_NUMBER, 1))
+            for request_id, agent in (("r1", None), ("r2", None), ("r3", "marie")):
+                if agent:
+                    steps.append([])  # not a step
+                    add_agent(routed, agent)
+                steps.append([])
+                routed.call_lifecycle.route(RouteRequest("c1", request_id, CITIZEN, OUR_NUMBER, 1))
     finally:
         event.remove(routed.engine, "before_cursor_execute", record)
-    assert modes == ["AUTOCOMMIT", "AUTOCOMMIT", None]
+    new_call, waits_on, _, rings = steps
+    # A new call: its claim alone, then the call recorded in a transaction.
+    assert new_call[0][1] == "AUTOCOMMIT"
+    assert [mode for s, mode in new_call if s.startswith("INSERT INTO calls")] == [None]
+    # A waiting caller's next step: the claim with the call read, then its routing row with the answer.
+    assert all(mode == "AUTOCOMMIT" for _, mode in waits_on), "\n".join(map(str, waits_on))
+    if routed.engine.dialect.name == "postgresql":  # each pair in one statement
+        assert [s.split()[:3] for s, _ in waits_on] == [["WITH", "claimed", "AS"], ["WITH", "routing_row", "AS"]]
+    else:
+        assert [s.split()[:2] for s, _ in waits_on] == [
+            ["INSERT", "INTO"], ["SELECT", "calls.id,"], ["UPDATE", "call_routing"], ["UPDATE", "cti_requests"]]
+    assert rings[-1][0].startswith("UPDATE cti_requests") and rings[-1][1] is None
     with collecting():  # a repeat still gets the answer stored
         repeat = routed.call_lifecycle.route(RouteRequest("c1", "r2", CITIZEN, OUR_NUMBER, 1))
     assert repeat["action"] == "wait"
-
-
-@pytest.mark.redis
-def test_a_waiting_step_claims_and_reads_without_a_transaction(routed: Services) -> None:
-    seen: list[tuple[str, str | None]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        for what in ("INSERT INTO cti_requests", "SELECT calls.", "INSERT INTO calls"):
-            if statement.startswith(what):
-                mode = conn.get_execution_options().get("isolation_level")
-                seen.append((what.split()[-1].rstrip("."), mode))
-
-    event.listen(routed.engine, "before_cursor_execute", record)
-    try:
-        with collecting():
-            routed.call_lifecycle.route(RouteRequest("c1", "r1", CITIZEN, OUR_NUMBER, 1))  # a new call
-            first = list(seen)
-            seen.clear()
-            routed.call_lifecycle.route(RouteRequest("c1", "r2", CITIZEN, OUR_NUMBER, 1))  # it waits on
-    finally:
-        event.remove(routed.engine, "before_cursor_execute", record)
-    # The claim alone, then the call recorded in a transaction; the next step only reads.
-    assert first[0] == ("cti_requests", "AUTOCOMMIT") and ("calls", None) in first
-    assert seen == [("cti_requests", "AUTOCOMMIT"), ("calls", "AUTOCOMMIT")]
+    record_ = routed.call_lifecycle.record("c1")
+    assert record_["agent_id"] is None and [leg["outcome"] for leg in record_["legs"]] == ["rang"]
 
 
 @pytest.mark.redis

@@ -19,6 +19,7 @@ from sqlalchemy import (
     false,
     func,
     insert,
+    literal_column,
     select,
     update,
 )
@@ -100,13 +101,18 @@ def update_routing(session: Session, call_id: str, values: dict[str, Any], *, la
     ``values``: state, round, targets and ring_until. Every step of every call writes this row: the
     statement is built once per shape and run on the connection, not through the ORM's bulk UPDATE.
     """
+    statement = _routing_update(last_seen is not None, language is not None)
+    session.connection().execute(statement, _routing_params(call_id, values, last_seen, language))
+
+
+def _routing_params(call_id: str, values: dict[str, Any], last_seen: datetime | None,
+                    language: str | None) -> dict[str, Any]:
     params = {**values, "b_call_id": call_id}
     if last_seen is not None:
         params["last_seen"] = last_seen
     if language is not None:
         params["b_language"] = language
-    statement = _routing_update(last_seen is not None, language is not None)
-    session.connection().execute(statement, params)
+    return params
 
 
 @lru_cache(maxsize=4)
@@ -206,6 +212,59 @@ def _claim(dialect: str) -> Any:
     return stmt.on_conflict_do_nothing(index_elements=["kind", "key"]).returning(CtiRequestRow.id)
 
 
+def claim_cti_request_reading_call(session: Session, kind: str, key: str, at: datetime,
+                                   call_id: str) -> tuple[bool, Row[Any] | None, Row[Any] | None]:
+    """Claim a request id and read a call: (claimed, the earlier claim's row if not, the call's row).
+
+    On PostgreSQL one statement (the INSERT in a WITH, its outcome, the earlier claim and the call read
+    beside it: one round trip for a waiting caller's redirect instead of two); elsewhere one after the
+    other. The rows: ``response``/``received_at``, and the columns of call_with_routing (unlocked, read
+    as the claim is made). An earlier claim made by a transaction still open is not seen (its row is
+    None): the caller then waits for its answer, as for any claim without answer yet.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        if claim_cti_request(session, kind, key, at):
+            return True, None, call_with_routing(session, call_id)
+        return False, _prior_claim(session, kind, key), call_with_routing(session, call_id)
+    row = session.connection().execute(_CLAIM_READING_CALL, {
+        "b_kind": kind, "b_key": key, "b_received_at": at, "b_call_id": call_id}).one()
+    prior = None if row.claimed_id is not None or row.received_at is None else row
+    return row.claimed_id is not None, prior, row if row.call_id is not None else None
+
+
+def _prior_claim(session: Session, kind: str, key: str) -> Row[Any] | None:
+    requests = CtiRequestRow.__table__
+    return session.connection().execute(
+        select(requests.c.response, requests.c.received_at)
+        .where(requests.c.kind == kind, requests.c.key == key)).one_or_none()
+
+
+def _claim_reading_call_statement() -> Select[Any]:
+    requests, calls = CtiRequestRow.__table__, CallRow.__table__
+    routing, questions = CallRoutingRow.__table__, QuestionRow.__table__
+    kind, key = bindparam("b_kind", type_=requests.c.kind.type), bindparam("b_key", type_=requests.c.key.type)
+    claimed = (insert_on_conflict_for("postgresql", CtiRequestRow)
+               .values(kind=kind, key=key, received_at=bindparam("b_received_at",
+                                                                 type_=requests.c.received_at.type))
+               .on_conflict_do_nothing(index_elements=["kind", "key"])
+               .returning(requests.c.id).cte("claimed"))
+    prior = select(requests.c.response, requests.c.received_at).where(requests.c.kind == kind,
+                                                                      requests.c.key == key)
+    one = select(literal_column("1").label("one")).subquery("one")
+    return (select(select(claimed.c.id).scalar_subquery().label("claimed_id"),
+                   prior.with_only_columns(requests.c.response).scalar_subquery().label("response"),
+                   prior.with_only_columns(requests.c.received_at).scalar_subquery()
+                   .label("received_at"),
+                   *calls.c, *(column.label(f"r_{column.key}") for column in routing.c),
+                   questions.c.registration_number.label("question_number"))
+            .select_from(one.outerjoin(calls, calls.c.call_id == bindparam("b_call_id"))
+                         .outerjoin(routing, routing.c.call_id == calls.c.call_id)
+                         .outerjoin(questions, questions.c.id == calls.c.question_id)))
+
+
+_CLAIM_READING_CALL = _claim_reading_call_statement()
+
+
 def cti_request(session: Session, kind: str, key: str) -> CtiRequestRow | None:
     return session.scalars(select(CtiRequestRow).where(CtiRequestRow.kind == kind, CtiRequestRow.key == key)
                            .execution_options(populate_existing=True)).one_or_none()
@@ -223,6 +282,28 @@ def reclaim_cti_request(session: Session, kind: str, key: str, at: datetime,
 
 def answer_cti_request(session: Session, kind: str, key: str, response: dict[str, Any]) -> None:
     session.connection().execute(_ANSWER, {"b_kind": kind, "b_key": key, "response": response})
+
+
+def answer_cti_request_with_routing(session: Session, kind: str, key: str, response: dict[str, Any],
+                                    call_id: str, values: dict[str, Any], *, last_seen: datetime | None,
+                                    language: str | None) -> None:
+    """Store a request's answer and set a call's routing columns (as update_routing does).
+
+    On PostgreSQL one statement (the routing row's UPDATE in a WITH): one round trip, and both or
+    neither even without a transaction; elsewhere one after the other.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        update_routing(session, call_id, values, last_seen=last_seen, language=language)
+        answer_cti_request(session, kind, key, response)
+        return
+    params = {**_routing_params(call_id, values, last_seen, language),
+              "b_kind": kind, "b_key": key, "response": response}
+    session.connection().execute(_answer_with_routing(last_seen is not None, language is not None), params)
+
+
+@lru_cache(maxsize=4)
+def _answer_with_routing(with_last_seen: bool, with_language: bool) -> Update:
+    return _ANSWER.add_cte(_routing_update(with_last_seen, with_language).cte("routing_row"))
 
 
 _REQUESTS = CtiRequestRow.__table__

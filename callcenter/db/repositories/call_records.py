@@ -46,10 +46,8 @@ class CallRecordRepository:
 
     def save_routing(self, routing: CallRouting) -> None:
         # A call the CRM recorded by hand has no routing row: nothing routes it, nothing is updated.
-        values = {"state": routing.state.value, "round": routing.round, "targets": _ids(routing.targets),
-                  "ring_until": routing.ring_until}
-        q.update_routing(self._session, routing.call_id, values, last_seen=routing.last_seen,
-                         language=routing.language)
+        values, last_seen, language = _routing_update(routing)
+        q.update_routing(self._session, routing.call_id, values, last_seen=last_seen, language=language)
 
     def queued(self, stale_before: datetime) -> list[CallRouting]:
         return [_routing(r[0], r.started_at, r.from_number, r.agent_user_id)
@@ -85,7 +83,13 @@ class CtiRequestRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def claim(self, kind: str, key: str, at: datetime) -> Claim:
+    def claim(self, kind: str, key: str, at: datetime, *, call_id: str | None = None) -> Claim:
+        if call_id is not None:
+            claimed, prior, call = q.claim_cti_request_reading_call(self._session, kind, key, at, call_id)
+            record = None if call is None else to_record(call)
+            if claimed or prior is None:  # a claim not committed yet is one without answer
+                return Claim(claimed, call=record)
+            return Claim(False, prior.response, prior.received_at, call=record)
         if q.claim_cti_request(self._session, kind, key, at):
             return Claim(True)
         row = q.cti_request(self._session, kind, key)
@@ -95,7 +99,16 @@ class CtiRequestRepository:
     def take_over(self, kind: str, key: str, at: datetime, claimed_before: datetime) -> bool:
         return q.reclaim_cti_request(self._session, kind, key, at, claimed_before)
 
-    def answer(self, kind: str, key: str, response: JsonDict) -> None:
+    def answer(self, kind: str, key: str, response: JsonDict, *,
+               routing: Sequence[CallRouting] = ()) -> None:
+        if len(routing) == 1:
+            values, last_seen, language = _routing_update(routing[0])
+            q.answer_cti_request_with_routing(self._session, kind, key, response, routing[0].call_id, values,
+                                              last_seen=last_seen, language=language)
+            return
+        records = CallRecordRepository(self._session)
+        for call in routing:
+            records.save_routing(call)
         q.answer_cti_request(self._session, kind, key, response)
 
     def find(self, kind: str, key: str) -> Claim | None:
@@ -117,6 +130,13 @@ def _routing_values(record: CallRecord) -> dict[str, Any]:
     return {name: getattr(record, name) for name in _ROUTING_FIELDS} | {
         "last_seen": record.last_seen or record.started_at, "state": record.state.value,
         "targets": _ids(record.targets)}
+
+
+def _routing_update(routing: CallRouting) -> tuple[dict[str, Any], datetime | None, str | None]:
+    """Return what queries.call_records.update_routing sets for a routing state : columns, seen, language."""
+    values = {"state": routing.state.value, "round": routing.round, "targets": _ids(routing.targets),
+              "ring_until": routing.ring_until}
+    return values, routing.last_seen, routing.language
 
 
 def to_record(row: Row[Any]) -> CallRecord:

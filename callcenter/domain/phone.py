@@ -10,11 +10,29 @@ DEFAULT_REGION = "BE"
 
 
 DISPLAY_CACHE = 4096  # the screen-pop spells the same few thousand numbers all day
+E164_CACHE = 4096  # telephony sends the same callers' numbers again at every step of their calls
 
 
 def normalise_phone(raw: str, *, field: str = "phone", region: str = DEFAULT_REGION) -> str:
     """Return the E.164 form of ``raw`` (national numbers read as Belgian), or raise InvalidInput."""
-    return str(phonenumbers.format_number(_parse(raw, field, region), phonenumbers.PhoneNumberFormat.E164))
+    text = (raw or "").strip()
+    e164 = _e164s.get((text, region), "")
+    if e164 == "":  # not seen lately: parse (None remembers a text that is no phone number)
+        try:
+            number = _parse(text, field, region)
+            e164 = str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+        except InvalidInput:
+            e164 = None
+        if len(_e164s) >= E164_CACHE:
+            _e164s.clear()
+        _e164s[(text, region)] = e164
+    if e164 is None:
+        raise InvalidInput(f"'{text}' is not a phone number.", {field: "not a phone number"})
+    return e164
+
+
+# (text as given, region) -> its E.164 form, or None when it is no phone number; emptied when full.
+_e164s: dict[tuple[str, str], str | None] = {}
 
 
 def normalise_and_format_phone(raw: str, *, field: str = "phone") -> tuple[str, str]:

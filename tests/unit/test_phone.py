@@ -43,3 +43,14 @@ def test_message_quotes_what_was_typed() -> None:
 def test_formatting_is_national_at_home_and_international_abroad() -> None:
     assert format_phone(FRONT_OFFICE) == "02 508 85 86"
     assert format_phone("+33142685300") == "+33 1 42 68 53 00"
+
+
+def test_a_number_seen_again_gives_the_same_answer_and_a_refusal_names_the_field_asked_about() -> None:
+    assert [normalise_phone("02/508.85.86") for _ in range(3)] == [FRONT_OFFICE] * 3  # remembered
+    for field in ("from_number", "to_number"):  # the refusal is remembered, not the field it named
+        with pytest.raises(InvalidInput) as caught:
+            normalise_phone("anonymous", field=field)
+        assert caught.value.fields == {field: "not a phone number"}
+    assert normalise_phone("0032 2 508 85 86", region="FR") == FRONT_OFFICE
+    assert normalise_phone("01 42 68 53 00", region="FR") == "+33142685300"  # the region is part of the key
+    assert normalise_phone("02 508 85 86") == FRONT_OFFICE

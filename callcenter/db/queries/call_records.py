@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from callcenter.db.bulk_rows import insert_rows
 from callcenter.db.models.crm import CallRow, QuestionRow
 from callcenter.db.models.routing import CallLegRow, CallRoutingRow, CtiRequestRow
-from callcenter.db.upsert import insert_on_conflict, insert_on_conflict_for
+from callcenter.db.upsert import insert_on_conflict_for
 
 QUEUED_STATES = ("waiting", "ringing")  # twin of callcenter.domain.call_records.QUEUED
 RANG = "rang"  # twin of callcenter.domain.call_events.LegOutcome.RANG
@@ -85,13 +85,18 @@ def routing_row(session: Session, call_id: str) -> CallRoutingRow | None:
 
 def insert_new_call(session: Session, call: dict[str, Any], routing: dict[str, Any]) -> bool:
     """Insert a call with its routing row; False (nothing written) when its call id is taken."""
-    stmt = insert_on_conflict(session, CallRow).on_conflict_do_nothing(index_elements=["call_id"])
     # Values as parameters, not in the statement: its compiled form is cached across calls.
-    inserted = session.connection().execute(stmt.returning(CallRow.id), call).first()
+    inserted = session.connection().execute(_new_call_insert(session.get_bind().dialect.name), call).first()
     if inserted is None:
         return False
     session.connection().execute(insert(CallRoutingRow), routing)
     return True
+
+
+@lru_cache(maxsize=2)
+def _new_call_insert(dialect: str) -> Any:
+    return (insert_on_conflict_for(dialect, CallRow).on_conflict_do_nothing(index_elements=["call_id"])
+            .returning(CallRow.id))
 
 
 def update_routing(session: Session, call_id: str, values: dict[str, Any], *, last_seen: datetime | None,
@@ -142,10 +147,14 @@ _LEG_KINDS = {"call_id": "text", "agent_id": "int", "round": "int", "rang_at": "
 
 def add_legs_once(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert legs (one dict of columns each); a leg already there (call, agent, round) is left alone."""
-    stmt = insert_on_conflict(session, CallLegRow).on_conflict_do_nothing(
+    insert_rows(session, _legs_insert(session.get_bind().dialect.name), CallLegRow.__tablename__, rows,
+                _LEG_KINDS, "ON CONFLICT (call_id, agent_id, round) DO NOTHING")
+
+
+@lru_cache(maxsize=2)
+def _legs_insert(dialect: str) -> Any:
+    return insert_on_conflict_for(dialect, CallLegRow).on_conflict_do_nothing(
         index_elements=["call_id", "agent_id", "round"])
-    insert_rows(session, stmt, CallLegRow.__tablename__, rows, _LEG_KINDS,
-                "ON CONFLICT (call_id, agent_id, round) DO NOTHING")
 
 
 def end_ringing_legs(session: Session, call_id: str, agent_ids: Sequence[int] | None, outcome: str,

@@ -16,9 +16,19 @@ from callcenter.domain.webhooks import DUE_STATUSES
 DeliveryWithType = Row[tuple[Delivery, str]]
 
 
-def webhook_subscriptions_in_force(session: Session) -> list[Subscription]:
-    stmt = select(Subscription).where(Subscription.removed_at.is_(None)).order_by(Subscription.id)
-    return list(session.scalars(stmt))
+def webhook_subscriptions_in_force(session: Session) -> list[Row[Any]]:
+    """Return the subscriptions not removed (rows with a subscription's columns), oldest first.
+
+    Core, on the session's connection (after a flush): every call step that might interest a receiver
+    reads them, and loading them through the ORM cost more than the statement.
+    """
+    session.flush()
+    return list(session.connection().execute(_IN_FORCE))
+
+
+_SUBSCRIPTIONS = Subscription.__table__
+_IN_FORCE = (select(*_SUBSCRIPTIONS.c).where(_SUBSCRIPTIONS.c.removed_at.is_(None))
+             .order_by(_SUBSCRIPTIONS.c.id))
 
 
 def webhook_subscription_by_id(session: Session, id: int) -> Subscription | None:

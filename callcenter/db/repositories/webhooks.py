@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from callcenter.db.after_commit import after_commit
@@ -84,7 +86,7 @@ class WebhookRepository:
         after_commit(self._session, callback)
 
 
-def _subscription(row: WebhookSubscriptionRow) -> Subscription:
+def _subscription(row: WebhookSubscriptionRow | Row[Any]) -> Subscription:
     return Subscription(id=row.id, url=row.url, events=tuple(row.events), description=row.description,
                         created_at=row.created_at, sealed_secret=row.sealed_secret, removed_at=row.removed_at)
 

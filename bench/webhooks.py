@@ -47,6 +47,7 @@ from webhooks.twilio_signature import HEADER, compute
 
 TOKEN = "bench-twilio-token"
 VOICE = "/webhooks/twilio/voice"
+MAX_WAIT_STEPS = 20  # redirects a new call of the ring scenario follows before the bench gives up
 WARM_UP_STEPS_FROM = 90_000  # wait steps of the untimed warm-up (at most 100,000): never timed ones
 STATUS = "/webhooks/twilio/status"
 _AGENT = re.compile(rb"status\?agent=(\d+)&amp;round=1")
@@ -109,8 +110,13 @@ def wait_worker(url: str, callers: list[tuple[str, str]], steps: int, deadline: 
 
 
 def ring_worker(url: str, callers: list[tuple[str, str]], calls: int, deadline: float,
-                samples: list[float]) -> None:
-    """Place ``calls`` new calls, each rung, answered and ended; record the latency of each voice request."""
+                samples: list[float], waited: list[str] | None = None) -> None:
+    """Place ``calls`` new calls, each rung, answered and ended; record the latency of each voice request.
+
+    A call told to wait (every free agent it tried was reserved by another call first: with as many
+    agents as clients, all but one ringing, that happens under load) follows its redirect at once,
+    untimed, until it rings; its id goes to ``waited``.
+    """
     provider = Provider(url)
     try:
         for _, number in itertools.islice(itertools.cycle(callers), calls):
@@ -121,6 +127,12 @@ def ring_worker(url: str, callers: list[tuple[str, str]], calls: int, deadline: 
             started = time.perf_counter()
             answer = provider.send(request)
             samples.append((time.perf_counter() - started) * 1000)
+            for step in range(1, MAX_WAIT_STEPS + 1):
+                if _AGENT.search(answer) is not None or b"<Redirect" not in answer:
+                    break
+                if waited is not None and step == 1:
+                    waited.append(sid)
+                answer = provider.send(provider.signed(*incoming(sid, number, {"round": 1, "wait": step})))
             found = _AGENT.search(answer)
             if found is None:
                 raise BenchFailure(f"a new call was not rung: {answer[:300]!r}")
@@ -245,9 +257,13 @@ def _wait_scenario(url: str, numbers: list[tuple[str, str]], args: argparse.Name
 def _ring_scenario(url: str, callers: list[tuple[str, str]], args: argparse.Namespace,
                    meter: CpuMeter) -> None:
     groups = [callers[n::args.clients] for n in range(args.clients)]
+    waited: list[str] = []
     meter.start()
-    samples, wall = run_clients(ring_worker, url, groups, args.requests // args.clients, args.seconds)
+    samples, wall = run_clients(functools.partial(ring_worker, waited=waited), url, groups,
+                                args.requests // args.clients, args.seconds)
     report("ring", samples, wall, meter.stop())  # CPU: with the answer and the end
+    print(f"{'':<8} {len(waited)} of {len(samples)} calls told to wait first (their free agents reserved "
+          "by other calls meanwhile); they rang after their redirect")
 
 
 if __name__ == "__main__":

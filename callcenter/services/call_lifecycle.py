@@ -88,7 +88,7 @@ class CallLifecycle:
         """Decide where the call rings now (see the module docstring for the answers)."""
         req = clean_route_request(req)
         return self._once("route", req.request_id, req.call_id,
-                          lambda uow, now: self._router.prepare(uow, req, now),
+                          lambda uow, now, absent: self._router.prepare(uow, req, now, absent=absent),
                           lambda record, now: self._router.route(req, record, now),
                           peek=lambda stored, now: self._router.peek(stored, req, now),
                           before_prepare=lambda: self._router.warm(req.from_number))
@@ -97,7 +97,7 @@ class CallLifecycle:
         """Take a call event into account once; a repeated event_id gets the first answer."""
         event = clean_event(event)
         return self._once("event", event.event_id, event.call_id,
-                          lambda uow, now: self._handler.prepare(uow, event, now),
+                          lambda uow, now, _: self._handler.prepare(uow, event, now),
                           lambda prepared, now: self._handler.handle(event, prepared, now))
 
     def record(self, call_id: str) -> JsonDict:
@@ -131,7 +131,8 @@ class CallLifecycle:
             uow.commit()
         return removed
 
-    def _once(self, kind: str, key: str, call_id: str, prepare: Callable[[RoutingUnitOfWork, datetime], P],
+    def _once(self, kind: str, key: str, call_id: str,
+              prepare: Callable[[RoutingUnitOfWork, datetime, bool], P],
               process: Callable[[P, datetime], tuple[JsonDict, Effects]],
               peek: Callable[[CallRecord | None, datetime], P | None] | None = None,
               before_prepare: Callable[[], None] = lambda: None) -> JsonDict:
@@ -140,8 +141,9 @@ class CallLifecycle:
         The claim stands alone. With ``peek``, the call's record is read with the claim, and a step
         that writes nothing before deciding (``peek`` gives what it prepares from that record: a waiting
         caller's next route) goes on without a transaction; the others prepare in one, after
-        ``before_prepare`` (reads that should not hold the transaction open). One connection at a time:
-        the autocommit one is given back before a transaction opens.
+        ``before_prepare`` (reads that should not hold the transaction open), told whether the read
+        found no such call (a new call: recorded at once, without reading it again). One connection
+        at a time: the autocommit one is given back before a transaction opens.
         """
         now = self._clock.now()
         mine, prepared = False, None
@@ -154,7 +156,7 @@ class CallLifecycle:
             if mine and prepared is None:
                 before_prepare()
                 with self._uow() as uow:
-                    prepared = prepare(uow, now)
+                    prepared = prepare(uow, now, peek is not None and claim.call is None)
                     uow.commit()
         except BaseException:
             if mine:

@@ -64,9 +64,14 @@ class CallRouter:
         self._settings = settings
         self._phones = phones  # set when our SIP edge tracks registrations: unregistered phones never ring
 
-    def prepare(self, uow: RoutingUnitOfWork, req: RouteRequest, now: datetime) -> CallRecord:
-        """Record the call (or refresh its record) and decide closed or busy from the record alone."""
-        stored = uow.call_records.get(req.call_id, for_update=True) or self._first_record(uow, req, now)
+    def prepare(self, uow: RoutingUnitOfWork, req: RouteRequest, now: datetime, *,
+                absent: bool = False) -> CallRecord:
+        """Record the call (or refresh its record) and decide closed or busy from the record alone.
+
+        ``absent``: the call was not recorded a moment ago (its record is added first; recorded
+        meanwhile, it is read as usual)."""
+        found = None if absent else uow.call_records.get(req.call_id, for_update=True)
+        stored = found or self._first_record(uow, req, now)
         record = self._completed_for_now(stored, req, now)
         # A call recorded just now is stored as it is. A waiting caller's next step changes only when it
         # was last seen: that goes with the routing row written after the decision (the shared state's

@@ -18,7 +18,7 @@ from sqlalchemy.exc import StatementError
 from callcenter.bootstrap import Services
 from callcenter.db.engine import make_engine, make_session_factory
 from callcenter.db.uow import SqlAlchemyUnitOfWork
-from callcenter.domain.call_events import LegOutcome, RouteRequest
+from callcenter.domain.call_events import CallEvent, CallEventKind, LegOutcome, RouteRequest
 from callcenter.domain.call_records import CallRecord, CallRouting, CallState, Leg
 from callcenter.domain.calls import Direction
 from callcenter.domain.errors import Conflict
@@ -197,12 +197,34 @@ def test_a_waiting_step_is_two_statements_without_a_transaction_and_a_ringing_on
 
 
 @pytest.mark.redis
+def test_a_new_call_recorded_by_its_new_call_event_between_the_claim_and_the_record_is_recorded_once(
+        routed: Services, monkeypatch: Any) -> None:
+    # The route's claim read no call, so it records the call without reading it again: its newCall,
+    # processed meanwhile (another node), makes that INSERT find the row, which is then read and used.
+    router = routed.call_lifecycle._router
+    original = router.warm
+
+    def new_call_meanwhile(number: str) -> None:
+        monkeypatch.setattr(router, "warm", original)  # once
+        routed.call_lifecycle.handle_event(CallEvent("e1", CallEventKind.NEW_CALL, "c1", CITIZEN, OUR_NUMBER))
+        original(number)
+
+    monkeypatch.setattr(router, "warm", new_call_meanwhile)
+    with collecting():
+        decided = routed.call_lifecycle.route(RouteRequest("c1", "r1", CITIZEN, OUR_NUMBER, 1))
+    assert decided["action"] == "wait"
+    assert count(routed, "calls") == 1
+    record = routed.call_lifecycle.record("c1")
+    assert (record["from"], record["to"], record["language"]) == (CITIZEN, OUR_NUMBER, "fr")
+
+
+@pytest.mark.redis
 def test_a_route_request_that_fails_before_deciding_can_be_sent_again(routed: Services,
                                                                        monkeypatch: Any) -> None:
     router = routed.call_lifecycle._router
     original = router.prepare
 
-    def failing(*args: Any) -> Any:
+    def failing(*args: Any, **kwargs: Any) -> Any:
         monkeypatch.setattr(router, "prepare", original)  # once
         raise RuntimeError("the database went away")
 

@@ -76,12 +76,14 @@ return {hashes, ids, fingerprint(hashes)}
 
 # KEYS[1]: the call's key, KEYS[2]: the agents index, KEYS[3]: the queue, KEYS[4]: the seeded marker.
 # ARGV[1]: JSON {prefix, fingerprint, read: [agent ids], agents: {id: fields}, call: fields | null,
-#                call_id, queued: score | null, ttl, snapshot: true | null}.
-# Returns 1 when written, 0 when the state changed; with ``snapshot``, {1, agents, seeded} when written:
-# the agents after the write as SNAPSHOT returns them, in the same round trip. Not the queued calls:
-# encoding a hundred waiting callers' hashes was most of the script's time, and a decision needs them
-# only when an agent is free (then QUEUED_CALLS reads them).
-WRITE_IF_UNCHANGED = _FINGERPRINT + _AGENTS_OF + """
+#                call_id, queued: score | null, ttl, snapshot: calls' key prefix | null,
+#                snapshot_calls: the most queued calls sent along}.
+# Returns 1 when written, 0 when the state changed; with ``snapshot``, {1, agents, seeded, calls} when
+# written: the state after the write as SNAPSHOT returns it, in the same round trip — the queued calls
+# only when there are at most ``snapshot_calls`` of them (else 0): encoding a hundred waiting callers'
+# hashes was most of the script's time, and a decision needs them only when an agent is free (then
+# QUEUED_CALLS reads them); a short queue costs less than the round trip it would take later.
+WRITE_IF_UNCHANGED = _FINGERPRINT + _AGENTS_OF + _CALLS_OF + """
 local spec = cjson.decode(ARGV[1])
 if fingerprint(read_all(KEYS[1], spec.prefix, spec.read)) ~= spec.fingerprint then return 0 end
 local function put(key, fields)
@@ -104,7 +106,9 @@ if spec.call ~= cjson.null then
   end
 end
 if spec.snapshot == nil or spec.snapshot == cjson.null then return 1 end
-return {1, agents_of(KEYS[2], spec.prefix), redis.call('EXISTS', KEYS[4])}
+local calls = 0
+if redis.call('ZCARD', KEYS[3]) <= spec.snapshot_calls then calls = calls_of(KEYS[3], spec.snapshot) end
+return {1, agents_of(KEYS[2], spec.prefix), redis.call('EXISTS', KEYS[4]), calls}
 """
 
 # KEYS[1]: the agents index, KEYS[2]: the queue, KEYS[3]: the seeded marker.

@@ -8,13 +8,14 @@ involves in one script, lets a pure function decide, and writes the result with 
 first checks that nothing it read has changed (callcenter.live.routing_scripts): if another node
 changed any of it meanwhile, nothing is written and the change is decided again on fresh state. That is
 what keeps an agent from being offered two callers, whatever the number of nodes; it costs two round
-trips per change, and a snapshot of the whole state one (or none: the write can return the agents
-after it, which a route request plans on; the queued calls are then read when first used, which a
-decision does only when an agent is free).
+trips per change, and a snapshot of the whole state one (or none: the write can return the state
+after it, which a route request plans on; a long queue is left out of it and read when first used,
+which a decision does only when an agent is free).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 CALL_TTL_S = 24 * 3600
 MAX_ATTEMPTS = 100  # optimistic retries; contention on one agent resolves in a few
+CALLS_SENT_ALONG = 20  # a change's snapshot brings the queued calls along when there are at most this many
 DECODED_AGENTS = 20_000  # agents' hashes kept decoded (AgentState is immutable: safe to share)
 _MISSING = object()
 
@@ -132,9 +134,10 @@ class RedisRoutingStore:
                                                    with_snapshot=snapshot_stale_before is not None)
                 if written:
                     snapshot = None
-                    if snapshot_stale_before is not None:  # {1, agents, seeded}: the agents after it
-                        snapshot = self._snapshot_of(written[1], self._read_queued_calls, written[2],
-                                                     snapshot_stale_before, now)
+                    if snapshot_stale_before is not None:  # {1, agents, seeded, calls or 0}: the state after
+                        _, agents, seeded, sent = written
+                        calls = self._read_queued_calls if sent == 0 else functools.partial(list, sent)
+                        snapshot = self._snapshot_of(agents, calls, seeded, snapshot_stale_before, now)
                     return Applied(move.call, dict(move.agents), {a: states[a] for a in move.agents},
                                    move.result, snapshot=snapshot)
         raise Conflict("The routing state kept changing under this request; send it again.")
@@ -158,7 +161,7 @@ class RedisRoutingStore:
     def _write_if_unchanged(self, call_key: str, read: list[str], fingerprint: str, move: Move[Any], *,
                             with_snapshot: bool = False) -> Any:
         """Write the move unless what was read changed: falsy when not written; when written, 1, or
-        with ``with_snapshot`` the script's [1, agents, seeded]."""
+        with ``with_snapshot`` the script's [1, agents, seeded, calls or 0]."""
         call = move.call
         queued = call is not None and call.state in QUEUED
         spec = {"prefix": self.presence.key(""), "fingerprint": fingerprint, "read": read,
@@ -167,7 +170,8 @@ class RedisRoutingStore:
                 "call_id": call.call_id if call is not None else None,
                 # A string: Lua would round a number to 14 digits, losing the order of close arrivals.
                 "queued": repr(call.arrived.timestamp()) if call is not None and queued else None,
-                "ttl": CALL_TTL_S, "snapshot": True if with_snapshot else None}
+                "ttl": CALL_TTL_S, "snapshot": self.call_key("") if with_snapshot else None,
+                "snapshot_calls": CALLS_SENT_ALONG}
         if call is not None and self.call_key(call.call_id) != call_key:
             raise ValueError(f"a change of {call_key} cannot write the call {call.call_id!r}")
         written = self._write(keys=[call_key, self.presence.index_key, self.queue_key, self.seeded_key],

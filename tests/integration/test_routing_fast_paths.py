@@ -24,6 +24,7 @@ from callcenter.domain.calls import Direction
 from callcenter.domain.errors import Conflict
 from callcenter.domain.presence import AgentState, PresenceStatus
 from callcenter.domain.routing_moves import Move
+from callcenter.live import routing_state
 from callcenter.live.routing_state import RedisRoutingStore
 from callcenter.live.streams import SUPERVISORS_STREAM, RedisStreamPublisher, agent_stream
 from callcenter.services.after_response import collecting
@@ -110,10 +111,11 @@ def test_a_change_can_bring_back_the_state_after_it_in_the_same_round_trip(redis
 
 
 @pytest.mark.redis
-def test_the_queued_calls_of_a_change_s_snapshot_are_read_only_when_used(redis_url: str,
-                                                                          monkeypatch: Any) -> None:
-    # A caller waiting while no agent is free never reads the other callers: the write's reply brings
-    # the agents only, and the queue costs a round trip of its own when a decision reads it.
+def test_a_long_queue_is_left_out_of_a_change_s_snapshot_and_read_only_when_used(redis_url: str,
+                                                                                  monkeypatch: Any) -> None:
+    # A caller waiting while no agent is free never reads the other callers: with more than
+    # CALLS_SENT_ALONG of them the write's reply brings the agents only, and the queue costs a round trip
+    # of its own when a decision reads it; a short queue comes along in the same reply.
     client = redis.Redis.from_url(redis_url)
     store = RedisRoutingStore(client)
     store.restore([available(1)], [], overwrite=True)
@@ -128,10 +130,17 @@ def test_the_queued_calls_of_a_change_s_snapshot_are_read_only_when_used(redis_u
 
     monkeypatch.setattr(client, "evalsha", recorded)
     waiting = CallRouting("c1", "fr", NOW, CallState.WAITING, 1, (), None, NOW)
+    short = store.change("c1", [], lambda c, a: Move(waiting), NOW,
+                         snapshot_stale_before=NOW - timedelta(minutes=1))
+    assert short.snapshot is not None and dict(short.snapshot.calls) == {"c0": first, "c1": waiting}
+    assert len(replies) == 2  # read, then written with the state after it, the queue included
+
+    replies.clear()
+    monkeypatch.setattr(routing_state, "CALLS_SENT_ALONG", 1)
     applied = store.change("c1", [], lambda c, a: Move(waiting), NOW,
                            snapshot_stale_before=NOW - timedelta(minutes=1))
     assert applied.snapshot is not None and applied.snapshot.agents == {1: available(1)}
-    assert len(replies) == 2 and b"c0" not in json.dumps(replies[1], default=bytes.decode).encode()
+    assert len(replies) == 2 and replies[1][3] == 0  # the queue left out
     assert dict(applied.snapshot.calls) == {"c0": first, "c1": waiting}
     assert len(replies) == 3  # read when first used, then kept
     assert list(applied.snapshot.calls) == ["c0", "c1"] and len(replies) == 3

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -38,7 +38,13 @@ from callcenter.live.presence_store import (
     text,
     time_or_none,
 )
-from callcenter.services.routing_ports import Applied, ChangeFn, RoutingStateUnavailable, Snapshot
+from callcenter.services.routing_ports import (
+    Applied,
+    ChangeFn,
+    ReadWhenUsed,
+    RoutingStateUnavailable,
+    Snapshot,
+)
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +90,17 @@ class RedisRoutingStore:
                      stale_before: datetime, now: datetime) -> Snapshot:
         agents = {int(i): self._agent(int(i), raw) or offline(int(i), now)
                   for i, raw in zip(raw_agents[::2], raw_agents[1::2], strict=True) if raw}
-        calls = QueuedCalls(raw_calls, stale_before, self._drop_from_queue)
+        # With 100 callers waiting, decoding them is most of a snapshot's cost, and a caller's wait loop
+        # while no agent is free never needs them: read (``raw_calls``) and decoded when first used.
+        calls = ReadWhenUsed(functools.partial(self._decoded_queue, raw_calls, stale_before))
         return Snapshot(dict(sorted(agents.items())), calls, bool(seeded))
+
+    def _decoded_queue(self, raw_calls: Callable[[], list[Any]],
+                       stale_before: datetime) -> dict[str, CallRouting]:
+        calls, gone = _queued(raw_calls(), stale_before)
+        if gone:
+            self._drop_from_queue(gone)
+        return calls
 
     def _read_queued_calls(self) -> list[Any]:
         """Read every queued call's hash (a snapshot that came with a change reads them when first used)."""
@@ -202,33 +217,6 @@ class RedisRoutingStore:
             pipe.zadd(self.queue_key, {call.call_id: call.arrived.timestamp()})
         else:
             pipe.zrem(self.queue_key, call.call_id)
-
-
-class QueuedCalls(Mapping[str, CallRouting]):
-    """A snapshot's queued calls, read (``raw``: as a script returns them) and decoded when first used:
-    with 100 callers waiting, encoding and decoding them is most of a snapshot's cost, and a caller's
-    wait loop while no agent is free never needs them."""
-
-    def __init__(self, raw: Callable[[], list[Any]], stale_before: datetime,
-                 drop: Callable[[list[str]], None]) -> None:
-        self._raw, self._stale_before, self._drop = raw, stale_before, drop
-        self._decoded: dict[str, CallRouting] | None = None
-
-    def _calls(self) -> dict[str, CallRouting]:
-        if self._decoded is None:
-            self._decoded, gone = _queued(self._raw(), self._stale_before)
-            if gone:
-                self._drop(gone)
-        return self._decoded
-
-    def __getitem__(self, call_id: str) -> CallRouting:
-        return self._calls()[call_id]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._calls())
-
-    def __len__(self) -> int:
-        return len(self._calls())
 
 
 def _queued(raw: list[Any], stale_before: datetime) -> tuple[dict[str, CallRouting], list[str]]:

@@ -8,10 +8,11 @@ its data) is filled from the database the same way. ``health()`` says which one 
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -23,6 +24,7 @@ from callcenter.services.ports import Clock
 from callcenter.services.routing_ports import (
     Applied,
     ChangeFn,
+    ReadWhenUsed,
     RestorableStore,
     RoutingStateUnavailable,
     RoutingStore,
@@ -74,10 +76,19 @@ class FailoverRoutingStore:
             return applied
         if not applied.snapshot.seeded:
             return replace(applied, snapshot=None)  # snapshot() fills a Redis restarted empty first
-        stale_before = snapshot_stale_before or now
-        queued = _CallsWithFallback(applied.snapshot.calls, self._failed,
-                                    lambda: self._fallback.snapshot(stale_before, now).calls)
+        # Its queued calls may be read from Redis only when first used: from the database if Redis
+        # fails by then (and routing falls back to it, as for any other failure).
+        queued = ReadWhenUsed(functools.partial(self._queued_calls, applied.snapshot.calls,
+                                                snapshot_stale_before or now, now))
         return replace(applied, snapshot=replace(applied.snapshot, calls=queued))
+
+    def _queued_calls(self, calls: Mapping[str, CallRouting], stale_before: datetime,
+                      now: datetime) -> Mapping[str, CallRouting]:
+        try:
+            return dict(calls)
+        except RoutingStateUnavailable as exc:
+            self._failed(str(exc))
+            return self._fallback.snapshot(stale_before, now).calls
 
     def ping(self) -> None:
         self._run(lambda store: store.ping())
@@ -143,30 +154,3 @@ class FailoverRoutingStore:
             self._error = error
             self._retry_at = self._monotonic() + self._retry_s
 
-
-class _CallsWithFallback(Mapping[str, CallRouting]):
-    """The queued calls of a snapshot that came with a change, read from Redis when first used; if Redis
-    fails by then, from the database (and routing falls back to it, as for any other failure)."""
-
-    def __init__(self, primary: Mapping[str, CallRouting], failed: Callable[[str], None],
-                 fallback: Callable[[], Mapping[str, CallRouting]]) -> None:
-        self._primary, self._failed, self._fallback = primary, failed, fallback
-        self._calls: Mapping[str, CallRouting] | None = None
-
-    def _read(self) -> Mapping[str, CallRouting]:
-        if self._calls is None:
-            try:
-                self._calls = dict(self._primary)
-            except RoutingStateUnavailable as exc:
-                self._failed(str(exc))
-                self._calls = self._fallback()
-        return self._calls
-
-    def __getitem__(self, call_id: str) -> CallRouting:
-        return self._read()[call_id]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._read())
-
-    def __len__(self) -> int:
-        return len(self._read())

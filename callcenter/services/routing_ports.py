@@ -9,7 +9,7 @@ it: it reads the call and the agents, lets a pure function decide, and writes th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -34,10 +34,32 @@ class RoutingStateUnavailable(Exception):
 @dataclass(frozen=True)
 class Snapshot:
     agents: dict[int, AgentState]  # every agent with a known state
-    # Queued calls (waiting or ringing) heard of since ``stale_before``; a store may decode them only
-    # when they are first read (a decision with no free agent never reads them).
+    # Queued calls (waiting or ringing) heard of since ``stale_before``; a store may read or decode them
+    # only when they are first used (ReadWhenUsed: a decision with no free agent never reads them).
     calls: Mapping[str, CallRouting]
     seeded: bool = True  # False: a store that lost its state (Redis restarted empty) and needs refilling
+
+
+class ReadWhenUsed(Mapping[str, CallRouting]):
+    """Calls by id, read by ``read`` when first used, then kept."""
+
+    def __init__(self, read: Callable[[], Mapping[str, CallRouting]]) -> None:
+        self._read = read
+        self._calls: Mapping[str, CallRouting] | None = None
+
+    def _found(self) -> Mapping[str, CallRouting]:
+        if self._calls is None:
+            self._calls = self._read()
+        return self._calls
+
+    def __getitem__(self, call_id: str) -> CallRouting:
+        return self._found()[call_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._found())
+
+    def __len__(self) -> int:
+        return len(self._found())
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,7 @@ def _routing_values(record: CallRecord) -> dict[str, Any]:
 
 
 def _routing_update(routing: CallRouting) -> tuple[dict[str, Any], datetime | None, str | None]:
-    """Return what queries.call_records.update_routing sets for a routing state : columns, seen, language."""
+    """Return what queries.call_records.update_routing sets for a routing state: columns, seen, language."""
     values = {"state": routing.state.value, "round": routing.round, "targets": _ids(routing.targets),
               "ring_until": routing.ring_until}
     return values, routing.last_seen, routing.language

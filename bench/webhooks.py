@@ -10,8 +10,8 @@ Every request is signed with X-Twilio-Signature (signed before the clock starts,
 - ``ring``: each request is a new call that rings a free agent (Dial, reservation, legs, screen-pop);
   the agent's answer and the call's end follow as status callbacks on the same connection (not timed),
   so the agent is free again for another call.
-The default of 8 provider connections is the most the 2-core target machine serves within p99 50 ms;
-with 16 the server saturates and the extra requests only queue (docs/benchmarks.md).
+The default of 8 provider connections is the most the 2-core machine of 2026-11-26 served within p99
+50 ms; with 16 the server saturated and the extra requests only queued (docs/benchmarks.md).
 Run from the repository root: python -m bench.webhooks [--clients 8] [--requests 4000] [--seconds 30]
 """
 

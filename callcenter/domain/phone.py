@@ -27,7 +27,7 @@ def normalise_phone(raw: str, *, field: str = "phone", region: str = DEFAULT_REG
             _e164s.clear()
         _e164s[(text, region)] = e164
     if e164 is None:
-        raise InvalidInput(f"'{text}' is not a phone number.", {field: "not a phone number"})
+        raise _not_a_number(text, field)
     return e164
 
 
@@ -54,8 +54,12 @@ def _parse(raw: str, field: str, region: str) -> phonenumbers.PhoneNumber:
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
-        raise InvalidInput(f"'{text}' is not a phone number.", {field: "not a phone number"})
+        raise _not_a_number(text, field)
     return number
+
+
+def _not_a_number(text: str, field: str) -> InvalidInput:
+    return InvalidInput(f"'{text}' is not a phone number.", {field: "not a phone number"})
 
 
 def _spell(number: phonenumbers.PhoneNumber, region: str) -> str:

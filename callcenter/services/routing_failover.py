@@ -153,4 +153,3 @@ class FailoverRoutingStore:
                 self._down_since = self._clock.now()
             self._error = error
             self._retry_at = self._monotonic() + self._retry_s
-

@@ -232,20 +232,13 @@ def claim_cti_request_reading_call(session: Session, kind: str, key: str, at: da
     None): the caller then waits for its answer, as for any claim without answer yet.
     """
     if session.get_bind().dialect.name != "postgresql":
-        if claim_cti_request(session, kind, key, at):
-            return True, None, call_with_routing(session, call_id)
-        return False, _prior_claim(session, kind, key), call_with_routing(session, call_id)
+        claimed = claim_cti_request(session, kind, key, at)
+        prior = None if claimed else cti_request(session, kind, key)
+        return claimed, prior, call_with_routing(session, call_id)
     row = session.connection().execute(_CLAIM_READING_CALL, {
         "b_kind": kind, "b_key": key, "b_received_at": at, "b_call_id": call_id}).one()
     prior = None if row.claimed_id is not None or row.received_at is None else row
     return row.claimed_id is not None, prior, row if row.call_id is not None else None
-
-
-def _prior_claim(session: Session, kind: str, key: str) -> Row[Any] | None:
-    requests = CtiRequestRow.__table__
-    return session.connection().execute(
-        select(requests.c.response, requests.c.received_at)
-        .where(requests.c.kind == kind, requests.c.key == key)).one_or_none()
 
 
 def _claim_reading_call_statement() -> Select[Any]:
@@ -257,16 +250,14 @@ def _claim_reading_call_statement() -> Select[Any]:
                                                                  type_=requests.c.received_at.type))
                .on_conflict_do_nothing(index_elements=["kind", "key"])
                .returning(requests.c.id).cte("claimed"))
-    prior = select(requests.c.response, requests.c.received_at).where(requests.c.kind == kind,
-                                                                      requests.c.key == key)
     one = select(literal_column("1").label("one")).subquery("one")
+    # An earlier claim and the call, each joined to the one row (null when absent).
     return (select(select(claimed.c.id).scalar_subquery().label("claimed_id"),
-                   prior.with_only_columns(requests.c.response).scalar_subquery().label("response"),
-                   prior.with_only_columns(requests.c.received_at).scalar_subquery()
-                   .label("received_at"),
+                   requests.c.response, requests.c.received_at,
                    *calls.c, *(column.label(f"r_{column.key}") for column in routing.c),
                    questions.c.registration_number.label("question_number"))
-            .select_from(one.outerjoin(calls, calls.c.call_id == bindparam("b_call_id"))
+            .select_from(one.outerjoin(requests, and_(requests.c.kind == kind, requests.c.key == key))
+                         .outerjoin(calls, calls.c.call_id == bindparam("b_call_id"))
                          .outerjoin(routing, routing.c.call_id == calls.c.call_id)
                          .outerjoin(questions, questions.c.id == calls.c.question_id)))
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -52,6 +53,33 @@ class SqlAlchemyUnitOfWork:
     def rollback(self) -> None:
         assert self.session is not None
         self.session.rollback()
+
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Send the block's statements without waiting for each one's outcome, where the driver can.
+
+        On PostgreSQL (psycopg's pipeline mode) the statements go out as they are issued and the server
+        runs them while the block goes on with other work; their outcomes, errors included, are read
+        when the block ends, in one round trip instead of one each. Only for statements whose result
+        is not read inside the block (their row counts are unknown there). Elsewhere the block runs as
+        usual, one statement after the other. A failure is raised as SQLAlchemy raises a statement's.
+        """
+        assert self.session is not None
+        connection = self.session.connection()
+        driver = connection.connection.driver_connection
+        if connection.dialect.name != "postgresql" or not hasattr(driver, "pipeline"):
+            yield
+            return
+        dbapi_error = connection.dialect.loaded_dbapi.Error
+        try:
+            with driver.pipeline():
+                yield
+        except dbapi_error as error:  # a batched statement's failure, read as the block ended
+            gone = connection.dialect.is_disconnect(error, driver, None)
+            if gone:
+                connection.invalidate(error)
+            raise exc.DBAPIError.instance(None, None, error, dbapi_error,
+                                          connection_invalidated=gone) from error
 
 
 def autocommit_uow(engine: Engine) -> Callable[[], SqlAlchemyUnitOfWork]:

@@ -44,26 +44,26 @@ class Effects:
 
 
 def write_effects(uow: RoutingUnitOfWork, call_id: str, effects: Effects, now: datetime) -> None:
-    """Store presence changes, call routing and legs in the open transaction."""
+    """Store presence changes, call routing and legs in the open transaction.
+
+    Nothing written here is read back: the writes can go in a batch (``uow.batched()``); an answered
+    leg, which is, is written by ``answer_leg`` after it.
+    """
     persist(uow, effects.changes, now)
     for agent_ids, outcome in effects.ended_legs:  # legs of earlier rounds, before this round's are added
         uow.call_records.end_legs(call_id, list(agent_ids) if agent_ids is not None else None, outcome, now)
     uow.call_records.add_legs(effects.new_legs)
     if effects.new_legs:
-        _end_legs_of_a_call_hung_up_meanwhile(uow, call_id, effects.new_legs)
+        # The caller may have hung up while these legs were being decided. The hang-up (maybe on another
+        # node) recorded the end of the call under the call's row lock and ended the legs it found;
+        # legs written after it would stay ringing for ever. Locking the row orders the two: either the
+        # hang-up waits for these legs and ends them itself, or it came first and these are ended here.
+        uow.call_records.end_legs_if_call_ended(call_id, sorted({leg.agent_id for leg in effects.new_legs}),
+                                                LegOutcome.NO_ANSWER)
+
+
+def answer_leg(uow: RoutingUnitOfWork, call_id: str, effects: Effects, now: datetime) -> None:
+    """Mark the answering agent's leg answered, after write_effects (it reads what it updated)."""
     if effects.answered_leg is not None:
         agent_id, round_ = effects.answered_leg
         uow.call_records.answer_leg(call_id, agent_id, round_, now)
-
-
-def _end_legs_of_a_call_hung_up_meanwhile(uow: RoutingUnitOfWork, call_id: str, legs: list[Leg]) -> None:
-    """End at once the legs just added if the caller hung up while they were being decided.
-
-    The hang-up (maybe on another node) recorded the end of the call under the call's row lock and ends
-    the legs it finds; legs written after it would stay ringing for ever. Locking the row here orders
-    the two: either the hang-up waits for these legs and ends them itself, or it came first and is seen.
-    """
-    record = uow.call_records.get(call_id, for_update=True)
-    if record is not None and record.ended_at is not None:
-        uow.call_records.end_legs(call_id, sorted({leg.agent_id for leg in legs}), LegOutcome.NO_ANSWER,
-                                  record.ended_at)

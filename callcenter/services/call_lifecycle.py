@@ -33,7 +33,7 @@ from callcenter.domain.calls import NoSuchCall
 from callcenter.domain.errors import Conflict
 from callcenter.domain.routing import RoutingPolicy
 from callcenter.services.after_response import after_response
-from callcenter.services.call_effects import Effects, write_effects
+from callcenter.services.call_effects import Effects, answer_leg, write_effects
 from callcenter.services.call_event_handler import CallEventHandler
 from callcenter.services.call_router import CallRouter
 from callcenter.services.call_stats import CallStats
@@ -178,16 +178,23 @@ class CallLifecycle:
             # them makes a repeat decide the wait again); no BEGIN and COMMIT round trips.
             with self._autocommit_uow() as uow:
                 uow.cti_requests.answer(kind, key, response, routing=routing_rows(effects.changes))
+            self._publish(call_id, effects)
         else:
             with self._uow() as uow:
-                write_effects(uow, call_id, effects, now)
+                # The writes nothing reads back go out together (PostgreSQL: at once, run by the server
+                # while the agents' live updates go to Redis; their outcome read when the block ends).
+                with uow.batched():
+                    write_effects(uow, call_id, effects, now)
+                    uow.cti_requests.answer(kind, key, response)
+                    self._publish(call_id, effects)
+                answer_leg(uow, call_id, effects, now)
                 # Stored with the step, sent by a worker after the commit: receivers never hold a call.
                 # The call is read for them only when some subscription wants one of them.
                 self._outbound.emit_if_wanted(uow, call_event_types(effects),
                                               functools.partial(call_webhook_events, uow, call_id, effects))
-                uow.cti_requests.answer(kind, key, response)
                 uow.commit()
-        self._publish(call_id, effects)
+        for state in effects.wrap_ups:  # once the wrap-up is stored
+            self._presence.schedule_wrap_up_end(state)
         if effects.queue_changed or effects.stats_changed:  # snapshots, read when sent: order-free
             after_response(functools.partial(self._tell_supervisors, effects))
         return response
@@ -224,8 +231,6 @@ class CallLifecycle:
                 batch.call_answered(effects.answered[0], call_id, effects.answered[1])
             if effects.ended is not None:
                 batch.call_ended(effects.ended[0], call_id, effects.ended[1], effects.ended[2])
-        for state in effects.wrap_ups:
-            self._presence.schedule_wrap_up_end(state)
 
     def close(self) -> None:
         """Stop the thread sending the supervisors' snapshots (at shutdown, before fork)."""

@@ -10,6 +10,7 @@ it: it reads the call and the agents, lets a pure function decide, and writes th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -178,6 +179,11 @@ class CallRecordRepository(Protocol):
         """End the call's legs still ringing (of these agents; None: all) with ``outcome``."""
         ...
 
+    def end_legs_if_call_ended(self, call_id: str, agent_ids: Sequence[int], outcome: LegOutcome) -> None:
+        """Lock the call's row; if the call has ended, end these agents' legs still ringing with
+        ``outcome`` at the call's end (no result read: it can be batched)."""
+        ...
+
     def answer_leg(self, call_id: str, agent_id: int, round_: int, at: datetime) -> None:
         """Mark the agent's ringing leg answered (recording one if the agent was rung without us)."""
         ...
@@ -233,6 +239,10 @@ class RoutingUnitOfWork(UnitOfWork, Protocol):
     sip_accounts: SipCredentialRepository
 
     def __enter__(self) -> RoutingUnitOfWork: ...
+
+    def batched(self) -> AbstractContextManager[None]:
+        """Send the block's writes together where the database allows (no result read inside)."""
+        ...
 
 
 RoutingUowFactory = Callable[[], RoutingUnitOfWork]

@@ -7,13 +7,14 @@ import json
 import threading
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 import redis
 from sqlalchemy import event, text
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from callcenter.bootstrap import Services
 from callcenter.db.engine import make_engine, make_session_factory
@@ -197,7 +198,12 @@ def test_a_waiting_step_is_two_statements_without_a_transaction_and_a_ringing_on
         assert [s.split()[:2] for s, _ in waits_on] == [["INSERT", "INTO"], ["SELECT", "calls.id,"],
                                                         ["UPDATE", "call_routing"],
                                                         ["UPDATE", "cti_requests"]]
-    assert rings[-1][0].startswith("UPDATE cti_requests") and rings[-1][1] is None
+    # A ringing step: its claim alone, then its writes and its answer in one transaction.
+    modes = [mode for _, mode in rings]
+    claimed = modes.index(None)
+    assert set(modes[:claimed]) == {"AUTOCOMMIT"}, "\n".join(map(str, rings))
+    assert set(modes[claimed:]) == {None}, "\n".join(map(str, rings))
+    assert [s for s, _ in rings[claimed:] if s.startswith("UPDATE cti_requests")] != []
     with collecting():  # a repeat still gets the answer stored
         repeat = routed.call_lifecycle.route(RouteRequest("c1", "r2", CITIZEN, OUR_NUMBER, 1))
     assert repeat["action"] == "wait"
@@ -322,6 +328,51 @@ def test_bulk_writes_insert_or_update_presence_and_leave_legs_and_request_ids_re
             found = w.call_records.get("c1")
             assert found is not None and (found.state, found.targets, found.language, found.last_seen) == (
                 CallState.RINGING, (1, 2), "fr", NOW)  # the language is kept, a missing last_seen too
+    finally:
+        engine.dispose()
+
+
+def test_a_batch_of_writes_goes_out_together_ends_legs_of_an_ended_call_and_fails_as_a_whole(
+        database_url: str) -> None:
+    engine, uow = _uow(database_url)
+    record = CallRecord("c1", CITIZEN, OUR_NUMBER, Direction.INBOUND, NOW, language="fr", last_seen=NOW)
+    ringing = AgentState(1, PresenceStatus.RINGING, NOW, call_id="c1")
+    pipelined: list[bool] = []
+
+    def ring(w: Any, round_: int) -> None:
+        with w.batched():
+            driver = w.session.connection().connection.driver_connection
+            pipelined.append(bool(getattr(getattr(driver, "pgconn", None), "pipeline_status", 0)))
+            w.presence.save([ringing], NOW)
+            w.call_records.add_legs([Leg("c1", 1, round_, NOW), Leg("c1", 2, round_, NOW)])
+            w.call_records.end_legs_if_call_ended("c1", [1, 2], LegOutcome.NO_ANSWER)
+
+    try:
+        with uow() as w:
+            w.call_records.add(record)
+            w.commit()
+        with uow() as w:
+            ring(w, 1)  # the call goes on: its legs ring
+            w.commit()
+        with uow() as w:
+            assert {leg.outcome for leg in w.call_records.legs("c1")} == {LegOutcome.RANG}
+        with uow() as w:  # the caller hangs up; the legs of a round decided meanwhile end at its end
+            w.call_records.save(replace(record, ended_at=NOW + timedelta(seconds=5)))
+            w.commit()
+        with uow() as w:
+            ring(w, 2)
+            w.commit()
+        with uow() as w:
+            # (the hang-up here ended no leg: those of both rounds still ringing are ended)
+            assert [(leg.round, leg.outcome, leg.ended_at) for leg in w.call_records.legs("c1")] == [
+                (round_, LegOutcome.NO_ANSWER, NOW + timedelta(seconds=5)) for round_ in (1, 1, 2, 2)]
+            # A failing statement in a batch fails the block (on PostgreSQL when it ends) and the step.
+            with pytest.raises(IntegrityError), w.batched():
+                w.presence.save([available(1)], NOW)
+                w.session.connection().execute(text("INSERT INTO call_legs (call_id) VALUES ('c1')"))
+        with uow() as w:
+            assert w.presence.current()[1] == ringing and len(w.call_records.legs("c1")) == 4
+        assert pipelined == [engine.dialect.name == "postgresql"] * 2
     finally:
         engine.dispose()
 

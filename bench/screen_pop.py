@@ -17,6 +17,7 @@ Run from the repository root: python -m bench.screen_pop [--agents 50] [--calls 
 from __future__ import annotations
 
 import argparse
+import gc
 import signal
 import sys
 import tempfile
@@ -101,6 +102,7 @@ def run(args: argparse.Namespace, env: dict[str, str], data_dir: Path) -> None:
 def route_phase(services: Any, office: Office, url: str, n: int, warmup: int, pace_s: float) -> None:
     """Time route decisions in-process, then through the server, each on callers of their own."""
     decisions.make_available(services, office)
+    gc.freeze()  # as a web worker does once its app is built (callcenter.web.server)
     agents = len(office.agents)
     local = decisions.measure(decisions.in_process(services), office.callers[:warmup + n], warmup)
     most = services.settings.ring_max_targets

@@ -8,6 +8,7 @@ long responses are not mistaken for a hung worker. The app factory runs inside e
 
 from __future__ import annotations
 
+import gc
 import signal
 from collections.abc import Callable
 from typing import Any
@@ -76,6 +77,10 @@ class _GunicornApp(BaseApplication):  # type: ignore[misc]
         app = self._factory()  # called in each worker after fork
         if hasattr(app, "wsgi_app"):  # a Flask app: the CTI API answers before its bookkeeping
             app.wsgi_app = AfterResponseMiddleware(app.wsgi_app)
+        # What is built by now (modules, the app, its services, engine and caches) lives as long as the
+        # worker: out of the garbage collector's reach, a full collection scans only what requests left.
+        # Without it, one came every few hundred calls and held the request in flight for 60 ms or more.
+        gc.freeze()
         return app
 
 

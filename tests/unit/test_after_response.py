@@ -123,3 +123,23 @@ def test_a_publisher_without_batches_gets_the_events_one_by_one_and_nothing_when
     except RuntimeError:
         pass
     assert live.sent == [(7, "call_ended")]
+
+
+def test_a_worker_wraps_the_app_and_puts_what_it_built_out_of_the_collector_s_reach() -> None:
+    import gc
+
+    from callcenter.web.server import WebServer
+
+    class App:
+        def wsgi_app(self, environ: Any, start_response: Any) -> Iterable[bytes]:
+            return [b""]
+
+    built: list[App] = []
+    server = WebServer(lambda: built.append(App()) or built[-1], "127.0.0.1", 0, threads=1, workers=1)
+    gc.unfreeze()
+    try:
+        app = server._app.load()  # what each gunicorn worker does after the fork
+        assert app is built[0] and isinstance(app.wsgi_app, AfterResponseMiddleware)
+        assert gc.get_freeze_count() > 0  # a full collection no longer scans the app's objects
+    finally:
+        gc.unfreeze()

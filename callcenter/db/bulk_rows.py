@@ -38,9 +38,22 @@ def insert_rows(session: Session, statement: Executable, table: str, rows: Seque
     if connection.dialect.name != "postgresql":
         connection.execute(statement, list(rows))
         return
-    given = json.dumps([{name: _value(row[name], kind) for name, kind in kinds.items()} for row in rows],
-                       separators=(",", ":"))
-    connection.exec_driver_sql(_from_json(table, tuple(kinds.items()), on_conflict), {"rows": given})
+    names = tuple(kinds)
+    times = [name for name, kind in kinds.items() if kind == "time"]
+    texts: dict[datetime, str] = {}  # the rows of a step share a few instants: each is formatted once
+    given = []
+    for row in rows:
+        item = {name: row[name] for name in names}
+        for name in times:
+            value = item[name]
+            if value is not None:
+                text = texts.get(value)
+                if text is None:
+                    text = texts[value] = _utc_text(value)
+                item[name] = text
+        given.append(item)
+    connection.exec_driver_sql(_from_json(table, tuple(kinds.items()), on_conflict),
+                               {"rows": json.dumps(given, separators=(",", ":"))})
 
 
 @lru_cache(maxsize=16)
@@ -53,9 +66,7 @@ def _from_json(table: str, kinds: tuple[tuple[str, str], ...], on_conflict: str)
             f"ORDER BY position {on_conflict}").strip()
 
 
-def _value(value: Any, kind: str) -> Any:
-    if kind == "time" and value is not None:
-        if not isinstance(value, datetime) or value.tzinfo is None:
-            raise ValueError("naive datetimes are not stored: pass an aware UTC datetime")
-        return value.astimezone(UTC).isoformat()
-    return value
+def _utc_text(value: Any) -> str:
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValueError("naive datetimes are not stored: pass an aware UTC datetime")
+    return value.astimezone(UTC).isoformat()

@@ -58,8 +58,7 @@ def write_effects(uow: RoutingUnitOfWork, call_id: str, effects: Effects, now: d
         # node) recorded the end of the call under the call's row lock and ended the legs it found;
         # legs written after it would stay ringing for ever. Locking the row orders the two: either the
         # hang-up waits for these legs and ends them itself, or it came first and these are ended here.
-        uow.call_records.end_legs_if_call_ended(call_id, sorted({leg.agent_id for leg in effects.new_legs}),
-                                                LegOutcome.NO_ANSWER)
+        uow.call_records.end_legs_if_call_ended(call_id, LegOutcome.NO_ANSWER)
 
 
 def answer_leg(uow: RoutingUnitOfWork, call_id: str, effects: Effects, now: datetime) -> None:

@@ -179,9 +179,9 @@ class CallRecordRepository(Protocol):
         """End the call's legs still ringing (of these agents; None: all) with ``outcome``."""
         ...
 
-    def end_legs_if_call_ended(self, call_id: str, agent_ids: Sequence[int], outcome: LegOutcome) -> None:
-        """Lock the call's row; if the call has ended, end these agents' legs still ringing with
-        ``outcome`` at the call's end (no result read: it can be batched)."""
+    def end_legs_if_call_ended(self, call_id: str, outcome: LegOutcome) -> None:
+        """Lock the call's row; if the call has ended, end its legs still ringing with ``outcome`` at
+        the call's end (no result read: it can be batched)."""
         ...
 
     def answer_leg(self, call_id: str, agent_id: int, round_: int, at: datetime) -> None:

@@ -345,7 +345,7 @@ def test_a_batch_of_writes_goes_out_together_ends_legs_of_an_ended_call_and_fail
             pipelined.append(bool(getattr(getattr(driver, "pgconn", None), "pipeline_status", 0)))
             w.presence.save([ringing], NOW)
             w.call_records.add_legs([Leg("c1", 1, round_, NOW), Leg("c1", 2, round_, NOW)])
-            w.call_records.end_legs_if_call_ended("c1", [1, 2], LegOutcome.NO_ANSWER)
+            w.call_records.end_legs_if_call_ended("c1", LegOutcome.NO_ANSWER)
 
     try:
         with uow() as w:
@@ -363,7 +363,7 @@ def test_a_batch_of_writes_goes_out_together_ends_legs_of_an_ended_call_and_fail
             ring(w, 2)
             w.commit()
         with uow() as w:
-            # (the hang-up here ended no leg: those of both rounds still ringing are ended)
+            # (this hang-up ended no leg: an ended call has none ringing, of any round)
             assert [(leg.round, leg.outcome, leg.ended_at) for leg in w.call_records.legs("c1")] == [
                 (round_, LegOutcome.NO_ANSWER, NOW + timedelta(seconds=5)) for round_ in (1, 1, 2, 2)]
             # A failing statement in a batch fails the block (on PostgreSQL when it ends) and the step.

@@ -168,14 +168,13 @@ def end_ringing_legs(session: Session, call_id: str, agent_ids: Sequence[int] | 
     return int(done.rowcount)
 
 
-def end_legs_if_call_ended(session: Session, call_id: str, agent_ids: Sequence[int], outcome: str) -> None:
-    """Lock the call's row; if the call has ended, end these agents' legs still ringing at its end.
+def end_legs_if_call_ended(session: Session, call_id: str, outcome: str) -> None:
+    """Lock the call's row; if the call has ended, end its legs still ringing at its end.
 
     One statement whose result is not read (it can go in a batch): the call's row is locked in a
     sub-select, so a hang-up holding the lock is waited for and its end time seen.
     """
-    session.connection().execute(_END_LEGS_IF_ENDED, {"b_call_id": call_id, "b_agents": list(agent_ids),
-                                                      "b_outcome": outcome})
+    session.connection().execute(_END_LEGS_IF_ENDED, {"b_call_id": call_id, "b_outcome": outcome})
 
 
 def _end_legs_if_ended_statement() -> Update:
@@ -184,8 +183,7 @@ def _end_legs_if_ended_statement() -> Update:
     call = (select(calls.c.call_id, calls.c.ended_at).where(calls.c.call_id == bindparam("b_call_id"))
             .with_for_update().subquery("the_call"))
     return (update(legs)
-            .where(legs.c.call_id == call.c.call_id, legs.c.outcome == RANG,
-                   legs.c.agent_id.in_(bindparam("b_agents", expanding=True)), call.c.ended_at.is_not(None))
+            .where(legs.c.call_id == call.c.call_id, legs.c.outcome == RANG, call.c.ended_at.is_not(None))
             .values(outcome=bindparam("b_outcome"), ended_at=call.c.ended_at))
 
 

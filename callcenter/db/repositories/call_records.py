@@ -63,8 +63,8 @@ class CallRecordRepository:
                  at: datetime) -> None:
         q.end_ringing_legs(self._session, call_id, agent_ids, outcome.value, at)
 
-    def end_legs_if_call_ended(self, call_id: str, agent_ids: Sequence[int], outcome: LegOutcome) -> None:
-        q.end_legs_if_call_ended(self._session, call_id, agent_ids, outcome.value)
+    def end_legs_if_call_ended(self, call_id: str, outcome: LegOutcome) -> None:
+        q.end_legs_if_call_ended(self._session, call_id, outcome.value)
 
     def answer_leg(self, call_id: str, agent_id: int, round_: int, at: datetime) -> None:
         if q.answer_ringing_leg(self._session, call_id, agent_id):

@@ -8,7 +8,9 @@ Agent stream event kinds and their data:
 - "call_answered": {"call_id", "agent_id"}  (sent to every agent who was offered the call)
 - "call_ended":   {"call_id", "cause", "outcome"}
 - "presence":     {"agent_id", "status", "reason", "since"}
-Supervisor stream kinds: "agent_state", "queue", "call_stats" (snapshots, idempotent to apply).
+Supervisor stream kinds: "agent_state" ({"agents": [<presence view>, …]}: the agents one step changed),
+"queue", "call_stats" (snapshots, idempotent to apply; the supervision page reads a fresh snapshot of
+everything when any of them comes).
 """
 
 from __future__ import annotations

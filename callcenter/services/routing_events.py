@@ -27,11 +27,13 @@ class EventBatch:
         self.messages: list[LiveMessage] = []
 
     def presence(self, views: Iterable[dict[str, Any]]) -> None:
-        """Tell each agent (and the supervisors) their new presence."""
-        for view in views:
+        """Tell each agent their new presence, and the supervisors every agent's of the step at once."""
+        changed = list(views)
+        for view in changed:
             data = {name: view[name] for name in PRESENCE_FIELDS}
             self.messages.append(LiveMessage(view["agent_id"], "presence", data))
-            self.messages.append(LiveMessage(None, "agent_state", view))
+        if changed:  # one entry, not one per agent: a ring-all changes fifty at once
+            self.messages.append(LiveMessage(None, "agent_state", {"agents": changed}))
 
     def screen_pop(self, agent_ids: Iterable[int], payload: dict[str, Any]) -> None:
         """Pop the caller's history on the panels of the agents just offered the call."""

@@ -110,6 +110,19 @@ def test_a_batch_goes_out_in_one_call_in_the_order_given() -> None:
         (7, "screen_pop"), (8, "screen_pop"), (7, "presence"), (None, "agent_state"), (None, "queue")]
     fields = ("agent_id", "status", "reason", "since", "until", "call_id")
     assert messages[2].data == {k: VIEW[k] for k in fields}
+    assert messages[3].data == {"agents": [VIEW]}
+
+
+def test_the_supervisors_get_one_entry_for_all_the_agents_a_step_changed() -> None:
+    live = Batches()
+    other = VIEW | {"agent_id": 8}
+    with RoutingEvents(lambda: live).batch() as batch:
+        batch.presence([VIEW, other])
+        batch.presence([])  # no change: no entry
+    [messages] = live.batches
+    assert [(m.agent_id, m.kind) for m in messages] == [
+        (7, "presence"), (8, "presence"), (None, "agent_state")]
+    assert messages[2].data == {"agents": [VIEW, other]}
 
 
 def test_a_publisher_without_batches_gets_the_events_one_by_one_and_nothing_when_the_block_fails() -> None:

@@ -46,8 +46,9 @@ class Effects:
 def write_effects(uow: RoutingUnitOfWork, call_id: str, effects: Effects, now: datetime) -> None:
     """Store presence changes, call routing and legs in the open transaction.
 
-    Nothing written here is read back: the writes can go in a batch (``uow.batched()``); an answered
-    leg, which is, is written by ``answer_leg`` after it.
+    Nothing written here is read back, so the writes can go in a batch (``uow.batched()``); the answered
+    leg, whose update is read back (a leg is added where we did not ring), is written by ``answer_leg``
+    after it.
     """
     persist(uow, effects.changes, now)
     for agent_ids, outcome in effects.ended_legs:  # legs of earlier rounds, before this round's are added

@@ -180,19 +180,26 @@ class CallLifecycle:
                 uow.cti_requests.answer(kind, key, response, routing=routing_rows(effects.changes))
             self._publish(call_id, effects)
         else:
+            # While Redis answers, the live updates go out while the database runs the step's writes;
+            # when it did not the last time, after the commit: a publish timing out must not hold the
+            # rows the step locked.
+            meanwhile = self._store.on_shared_state
             with self._uow() as uow:
                 # The writes nothing reads back go out together (PostgreSQL: at once, run by the server
-                # while the agents' live updates go to Redis; their outcome read when the block ends).
+                # meanwhile; their outcome read when the block ends).
                 with uow.batched():
                     write_effects(uow, call_id, effects, now)
                     uow.cti_requests.answer(kind, key, response)
-                    self._publish(call_id, effects)
+                    if meanwhile:
+                        self._publish(call_id, effects)
                 answer_leg(uow, call_id, effects, now)
                 # Stored with the step, sent by a worker after the commit: receivers never hold a call.
                 # The call is read for them only when some subscription wants one of them.
                 self._outbound.emit_if_wanted(uow, call_event_types(effects),
                                               functools.partial(call_webhook_events, uow, call_id, effects))
                 uow.commit()
+            if not meanwhile:
+                self._publish(call_id, effects)
         for state in effects.wrap_ups:  # once the wrap-up is stored
             self._presence.schedule_wrap_up_end(state)
         if effects.queue_changed or effects.stats_changed:  # snapshots, read when sent: order-free

@@ -93,6 +93,12 @@ class FailoverRoutingStore:
     def ping(self) -> None:
         self._run(lambda store: store.ping())
 
+    @property
+    def on_shared_state(self) -> bool:
+        """Tell whether Redis answered the last time it was used (no round trip to find out)."""
+        with self._lock:
+            return self._primary is not None and self._down_since is None
+
     def health(self) -> dict[str, Any]:
         """Say where routing decisions come from: Redis, or the database while Redis is unreachable."""
         primary = self._usable_primary()

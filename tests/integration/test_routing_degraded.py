@@ -109,3 +109,31 @@ def test_each_wait_step_keeps_the_databases_copy_of_when_the_caller_was_last_see
         with services.uow() as uow:
             record = uow.call_records.get("c1")
         assert record is not None and record.last_seen == T0 + timedelta(seconds=seconds)
+
+
+def test_live_updates_go_out_while_the_step_writes_and_after_its_commit_once_redis_failed(
+        routed: Services, without_redis: Any) -> None:
+    # Seen from another connection when each step publishes: its legs not yet committed while Redis
+    # answers (sent while the database writes them), committed once Redis has failed (a publish that
+    # times out must not hold the rows the step locked).
+    seen: list[int] = []
+
+    def watch(services: Services) -> None:
+        publish = services.call_lifecycle._publish
+
+        def publish_and_look(call_id: str, effects: Any) -> None:
+            with services.engine.connect() as other:
+                seen.append(other.exec_driver_sql(
+                    f"SELECT count(*) FROM call_legs WHERE call_id = '{call_id}'").scalar_one())
+            publish(call_id, effects)
+
+        services.call_lifecycle._publish = publish_and_look  # type: ignore[method-assign]
+
+    add_agent(routed, "marie")
+    watch(routed)
+    assert route(routed, "c1")["action"] == "ring"
+    add_agent(routed, "jan")  # free for the next call
+    degraded = without_redis()
+    watch(degraded)
+    assert route(degraded, "c2")["action"] == "ring"
+    assert seen == [0, 1]

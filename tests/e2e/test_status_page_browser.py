@@ -153,6 +153,9 @@ def _keyboard_lookup(page: Page, number: str, factor: str) -> None:
     page.keyboard.type(factor)
     with page.expect_navigation():
         page.keyboard.press("Enter")
+    # Every answer page has an autofocus element; the browser moves the focus to it when it next renders,
+    # which can come a moment after the load event: wait for that (the callers check where it went).
+    page.wait_for_function("() => document.activeElement !== document.body", timeout=5000)
 
 
 def test_a_citizen_finds_their_question_with_the_keyboard_in_french(browser: Browser, site: Site) -> None:

@@ -172,17 +172,16 @@ class CallLifecycle:
         self._pop(effects)  # the shared state holds the decision: the rung agents see the caller at once
         # Before the answer: telephony's next event for the call (a hang-up a moment later, maybe on
         # another node) must find this step's legs, presence and routing row written, and its events sent.
+        # The live updates go out while the database runs a transaction's writes when Redis answered the
+        # last time, else after the commit (a publish timing out must not hold the rows the step locked).
+        meanwhile = False
         if effects.only_calls_routing():
             # A waiting caller's next step only refreshes its routing row and stores the answer: both go
             # in one statement where the database allows, else as two that stand alone (a loss between
             # them makes a repeat decide the wait again); no BEGIN and COMMIT round trips.
             with self._autocommit_uow() as uow:
                 uow.cti_requests.answer(kind, key, response, routing=routing_rows(effects.changes))
-            self._publish(call_id, effects)
         else:
-            # While Redis answers, the live updates go out while the database runs the step's writes;
-            # when it did not the last time, after the commit: a publish timing out must not hold the
-            # rows the step locked.
             meanwhile = self._store.on_shared_state
             with self._uow() as uow:
                 # The writes nothing reads back go out together (PostgreSQL: at once, run by the server
@@ -198,8 +197,8 @@ class CallLifecycle:
                 self._outbound.emit_if_wanted(uow, call_event_types(effects),
                                               functools.partial(call_webhook_events, uow, call_id, effects))
                 uow.commit()
-            if not meanwhile:
-                self._publish(call_id, effects)
+        if not meanwhile:
+            self._publish(call_id, effects)
         for state in effects.wrap_ups:  # once the wrap-up is stored
             self._presence.schedule_wrap_up_end(state)
         if effects.queue_changed or effects.stats_changed:  # snapshots, read when sent: order-free

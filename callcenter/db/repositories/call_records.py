@@ -46,7 +46,7 @@ class CallRecordRepository:
 
     def save_routing(self, routing: CallRouting) -> None:
         # A call the CRM recorded by hand has no routing row: nothing routes it, nothing is updated.
-        values, last_seen, language = _routing_update(routing)
+        values, last_seen, language = _routing_columns(routing)
         q.update_routing(self._session, routing.call_id, values, last_seen=last_seen, language=language)
 
     def queued(self, stale_before: datetime) -> list[CallRouting]:
@@ -105,7 +105,7 @@ class CtiRequestRepository:
     def answer(self, kind: str, key: str, response: JsonDict, *,
                routing: Sequence[CallRouting] = ()) -> None:
         if len(routing) == 1:
-            values, last_seen, language = _routing_update(routing[0])
+            values, last_seen, language = _routing_columns(routing[0])
             q.answer_cti_request_with_routing(self._session, kind, key, response, routing[0].call_id, values,
                                               last_seen=last_seen, language=language)
             return
@@ -135,8 +135,9 @@ def _routing_values(record: CallRecord) -> dict[str, Any]:
         "targets": _ids(record.targets)}
 
 
-def _routing_update(routing: CallRouting) -> tuple[dict[str, Any], datetime | None, str | None]:
-    """Return what queries.call_records.update_routing sets for a routing state: columns, seen, language."""
+def _routing_columns(routing: CallRouting) -> tuple[dict[str, Any], datetime | None, str | None]:
+    """Return what queries.call_records.update_routing sets for a routing state: columns, seen, language
+    (its arguments; the statement itself is that module's _routing_update)."""
     values = {"state": routing.state.value, "round": routing.round, "targets": _ids(routing.targets),
               "ring_until": routing.ring_until}
     return values, routing.last_seen, routing.language

@@ -151,6 +151,11 @@ def _keyboard_lookup(page: Page, number: str, factor: str) -> None:
     page.keyboard.press("Tab")
     assert _focused(page)["id"] == "second_factor"
     page.keyboard.type(factor)
+    _send_with_enter(page)
+
+
+def _send_with_enter(page: Page) -> None:
+    """Send the form with Enter and wait for the answer page's focus."""
     with page.expect_navigation():
         page.keyboard.press("Enter")
     # Every answer page has an autofocus element; the browser moves the focus to it when it next renders,
@@ -191,8 +196,7 @@ def test_a_citizen_corrects_a_typo_with_the_keyboard_in_dutch(browser: Browser, 
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Control+A")
     page.keyboard.type(site.reg_no)
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    _send_with_enter(page)
     assert _focused(page) == {"id": "result-heading", "tag": "H1", "text": "Status van uw vraag"}
     assert "Geregistreerd" in page.inner_text("main")
     _shot(page, "nl-result")

@@ -78,8 +78,9 @@ return {hashes, ids, fingerprint(hashes)}
 # ARGV[1]: JSON {prefix, fingerprint, read: [agent ids], agents: {id: fields}, call: fields | null,
 #                call_id, queued: score | null, ttl, snapshot: calls' key prefix | null,
 #                snapshot_calls: the most queued calls sent along}.
-# Returns 1 when written, 0 when the state changed; with ``snapshot``, {1, agents, seeded, calls} when
-# written: the state after the write as SNAPSHOT returns it, in the same round trip — the queued calls
+# Returns 1 when written, 0 when the state changed; with ``snapshot``, {1, agents, seeded, calls, call}
+# when written: the state after the write as SNAPSHOT returns it, and the call's hash, in the same round
+# trip (a change decided on that state fingerprints it rather than reading it again) — the queued calls
 # only when there are at most ``snapshot_calls`` of them (else 0): encoding a hundred waiting callers'
 # hashes was most of the script's time, and a decision needs them only when an agent is free (then
 # QUEUED_CALLS reads them); a short queue costs less than the round trip it would take later.
@@ -108,7 +109,7 @@ end
 if spec.snapshot == nil or spec.snapshot == cjson.null then return 1 end
 local calls = 0
 if redis.call('ZCARD', KEYS[3]) <= spec.snapshot_calls then calls = calls_of(KEYS[3], spec.snapshot) end
-return {1, agents_of(KEYS[2], spec.prefix), redis.call('EXISTS', KEYS[4]), calls}
+return {1, agents_of(KEYS[2], spec.prefix), redis.call('EXISTS', KEYS[4]), calls, joined(KEYS[1])}
 """
 
 # KEYS[1]: the agents index, KEYS[2]: the queue, KEYS[3]: the seeded marker.

@@ -10,12 +10,16 @@ changed any of it meanwhile, nothing is written and the change is decided again 
 what keeps an agent from being offered two callers, whatever the number of nodes; it costs two round
 trips per change, and a snapshot of the whole state one (or none: the write can return the state
 after it, which a route request plans on; a long queue is left out of it and read when first used,
-which a decision does only when an agent is free).
+which a decision does only when an agent is free). A change needs no read when the caller knows the
+state: a call recorded just now is not in it yet, and a route request reserves its targets on the
+snapshot its entering brought back. The write's fingerprint is then computed here over what the caller
+knows; if the state differs, nothing is written and the change reads and decides again as above.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -54,6 +58,7 @@ MAX_ATTEMPTS = 100  # optimistic retries; contention on one agent resolves in a 
 CALLS_SENT_ALONG = 20  # a change's snapshot brings the queued calls along when there are at most this many
 DECODED_AGENTS = 20_000  # agents' hashes kept decoded (AgentState is immutable: safe to share)
 _MISSING = object()
+ABSENT = b"{}"  # a hash that does not exist, as the scripts join it (cjson encodes an empty table so)
 
 
 class RedisRoutingStore:
@@ -87,13 +92,13 @@ class RedisRoutingStore:
             return self._snapshot_of(raw_agents, lambda: raw_calls, seeded, stale_before, now)
 
     def _snapshot_of(self, raw_agents: list[Any], raw_calls: Callable[[], list[Any]], seeded: int,
-                     stale_before: datetime, now: datetime) -> Snapshot:
+                     stale_before: datetime, now: datetime, basis: _Basis | None = None) -> Snapshot:
         agents = {int(i): self._agent(int(i), raw) or offline(int(i), now)
                   for i, raw in zip(raw_agents[::2], raw_agents[1::2], strict=True) if raw}
         # With 100 callers waiting, decoding them is most of a snapshot's cost, and a caller's wait loop
         # while no agent is free never needs them: read (``raw_calls``) and decoded when first used.
         calls = ReadWhenUsed(functools.partial(self._decoded_queue, raw_calls, stale_before))
-        return Snapshot(dict(sorted(agents.items())), calls, bool(seeded))
+        return Snapshot(dict(sorted(agents.items())), calls, bool(seeded), basis)
 
     def _decoded_queue(self, raw_calls: Callable[[], list[Any]],
                        stale_before: datetime) -> dict[str, CallRouting]:
@@ -133,12 +138,17 @@ class RedisRoutingStore:
             return self.presence.read(agent_ids, now)
 
     def change(self, call_id: str | None, agent_ids: Iterable[int], fn: ChangeFn[T],
-               now: datetime, *, snapshot_stale_before: datetime | None = None) -> Applied[T]:
+               now: datetime, *, snapshot_stale_before: datetime | None = None,
+               on: Snapshot | None = None, new_call: bool = False) -> Applied[T]:
         wanted = sorted(set(agent_ids))
         call_key = self.call_key(call_id) if call_id is not None else f"{self._prefix}routing:no-call"
         with _unavailable_on_error():
-            for _ in range(MAX_ATTEMPTS):
-                hashes, ids, fingerprint = self._read(keys=[call_key], args=[self.presence.key(""), *wanted])
+            for attempt in range(MAX_ATTEMPTS):
+                # What the caller knows stands for the read once: if it is not the state any more, the
+                # write finds out (the fingerprint differs), writes nothing, and the next attempt reads.
+                known = _known(call_id, call_key, wanted, on, new_call) if attempt == 0 else None
+                hashes, ids, fingerprint = known or self._read(keys=[call_key],
+                                                               args=[self.presence.key(""), *wanted])
                 call = decode_call(call_id, unjoin(hashes[0])) if call_id is not None else None
                 states = {int(i): self._agent(int(i), raw) or offline(int(i), now)
                           for i, raw in zip(ids, hashes[1:], strict=True)}
@@ -149,10 +159,11 @@ class RedisRoutingStore:
                                                    with_snapshot=snapshot_stale_before is not None)
                 if written:
                     snapshot = None
-                    if snapshot_stale_before is not None:  # {1, agents, seeded, calls or 0}: the state after
-                        _, agents, seeded, sent = written
+                    if snapshot_stale_before is not None:  # {1, agents, seeded, calls or 0, call}: after it
+                        _, agents, seeded, sent, call_hash = written
                         calls = self._read_queued_calls if sent == 0 else functools.partial(list, sent)
-                        snapshot = self._snapshot_of(agents, calls, seeded, snapshot_stale_before, now)
+                        snapshot = self._snapshot_of(agents, calls, seeded, snapshot_stale_before, now,
+                                                     _Basis(call_key, call_hash, agents))
                     return Applied(move.call, dict(move.agents), {a: states[a] for a in move.agents},
                                    move.result, snapshot=snapshot)
         raise Conflict("The routing state kept changing under this request; send it again.")
@@ -176,7 +187,7 @@ class RedisRoutingStore:
     def _write_if_unchanged(self, call_key: str, read: list[str], fingerprint: str, move: Move[Any], *,
                             with_snapshot: bool = False) -> Any:
         """Write the move unless what was read changed: falsy when not written; when written, 1, or
-        with ``with_snapshot`` the script's [1, agents, seeded, calls or 0]."""
+        with ``with_snapshot`` the script's [1, agents, seeded, calls or 0, call]."""
         call = move.call
         queued = call is not None and call.state in QUEUED
         spec = {"prefix": self.presence.key(""), "fingerprint": fingerprint, "read": read,
@@ -231,6 +242,48 @@ def _queued(raw: list[Any], stale_before: datetime) -> tuple[dict[str, CallRouti
         else:
             calls[call_id] = call
     return calls, gone
+
+
+class _Basis:
+    """The hashes a write's snapshot was decoded from, as the script joined them (Snapshot.basis): a change
+    decided on that snapshot fingerprints them instead of reading them again."""
+
+    def __init__(self, call_key: str, call: bytes | str, raw_agents: list[Any]) -> None:
+        self.call_key = call_key
+        self.call = call
+        self._raw_agents = raw_agents
+        self._agents: dict[int, bytes | str] | None = None
+
+    def agents(self) -> dict[int, bytes | str]:
+        if self._agents is None:
+            pairs = zip(self._raw_agents[::2], self._raw_agents[1::2], strict=True)
+            self._agents = {int(i): raw for i, raw in pairs}
+        return self._agents
+
+
+def _known(call_id: str | None, call_key: str, wanted: list[int], on: Snapshot | None,
+           new_call: bool) -> tuple[list[Any], list[str], str] | None:
+    """Return what READ would (hashes, agent ids, fingerprint) if the state is what the caller knows it
+    to be, or None when it knows too little (then the change reads).
+
+    ``new_call``: the call is not in the state yet and no agent is asked for. ``on``: a snapshot that
+    came with a change of the same call; the agents are those asked for and those the call involves,
+    as READ chooses them (every one of them must be in the snapshot).
+    """
+    if new_call and not wanted:
+        hashes: list[Any] = [ABSENT]
+        ids: list[int] = []
+    elif on is not None and isinstance(on.basis, _Basis) and on.basis.call_key == call_key:
+        call = decode_call(call_id, unjoin(on.basis.call)) if call_id is not None else None
+        ids = sorted(set(wanted) | (call.involved() if call is not None else set()))
+        agents = on.basis.agents()
+        if any(agent_id not in agents for agent_id in ids):
+            return None
+        hashes = [on.basis.call, *(agents[agent_id] for agent_id in ids)]
+    else:
+        return None
+    joined = b"\x01".join(h if isinstance(h, bytes) else h.encode() for h in hashes)
+    return hashes, [str(agent_id) for agent_id in ids], hashlib.sha1(joined).hexdigest()  # noqa: S324
 
 
 def unjoin(joined: bytes | str) -> dict[str, str]:

@@ -183,8 +183,11 @@ class CallRouter:
         effects = Effects()
         fresh = replace(record.routing, state=CallState.NEW, targets=(), ring_until=None)
         # The state after entering comes back with the change (one round trip less), for the first plan.
+        # A call never routed is not in the shared state yet: no need to read it first (were it there,
+        # the store would find out, read it and have the move decided again).
         entered = self._store.change(record.call_id, [], lambda call, agents: moves.enter(
-            call, fresh, req.round, agents, now), now, snapshot_stale_before=now - self._stale())
+            call, fresh, req.round, agents, now), now, snapshot_stale_before=now - self._stale(),
+            new_call=record.state is CallState.NEW)
         effects.add(entered, queue_changed=entered.result.joined or bool(entered.result.released))
         if entered.result.released:
             effects.ended_legs.append((entered.result.released, LegOutcome.NO_ANSWER))
@@ -209,8 +212,9 @@ class CallRouter:
             if not isinstance(decision, routing.Ring):  # busy cannot come here: prepare() saw the wait first
                 break
             targets = decision.targets[:req.max_targets] if req.max_targets else decision.targets
+            # Reserved on the state planned on, without reading it again, while nobody changed it.
             reserved = self._store.change(record.call_id, targets, functools.partial(
-                _reserve, targets=targets, round_=req.round, now=now, until=until), now)
+                _reserve, targets=targets, round_=req.round, now=now, until=until), now, on=snapshot)
             if reserved.result:
                 effects.add(reserved, queue_changed=True)
                 effects.new_legs.extend(Leg(record.call_id, agent, req.round, now) for agent in targets)

@@ -38,8 +38,10 @@ class DatabaseRoutingStore:
         return {agent_id: found.get(agent_id) or offline(agent_id, now) for agent_id in agent_ids}
 
     def change(self, call_id: str | None, agent_ids: Iterable[int], fn: ChangeFn[T],
-               now: datetime, *, snapshot_stale_before: datetime | None = None) -> Applied[T]:
-        """See RoutingStore.change; no snapshot comes with it here (``snapshot`` is as cheap)."""
+               now: datetime, *, snapshot_stale_before: datetime | None = None,
+               on: Snapshot | None = None, new_call: bool = False) -> Applied[T]:
+        """See RoutingStore.change; no snapshot comes with it here (``snapshot`` is as cheap), and it
+        always reads (locking the rows), whatever the caller knows."""
         with self._uow() as uow:
             record = uow.call_records.get(call_id, for_update=True) if call_id is not None else None
             call = record.routing if record is not None else None

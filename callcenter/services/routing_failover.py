@@ -68,10 +68,12 @@ class FailoverRoutingStore:
         return self._run(lambda store: store.agents(agent_ids, now))
 
     def change(self, call_id: str | None, agent_ids: Iterable[int], fn: ChangeFn[T],
-               now: datetime, *, snapshot_stale_before: datetime | None = None) -> Applied[T]:
+               now: datetime, *, snapshot_stale_before: datetime | None = None,
+               on: Snapshot | None = None, new_call: bool = False) -> Applied[T]:
         wanted = list(agent_ids)
         applied = self._run(lambda store: store.change(call_id, wanted, fn, now,
-                                                        snapshot_stale_before=snapshot_stale_before))
+                                                        snapshot_stale_before=snapshot_stale_before,
+                                                        on=on, new_call=new_call))
         if applied.snapshot is None:
             return applied
         if not applied.snapshot.seeded:

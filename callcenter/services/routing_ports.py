@@ -39,6 +39,8 @@ class Snapshot:
     # only when they are first used (ReadWhenUsed: a decision with no free agent never reads them).
     calls: Mapping[str, CallRouting]
     seeded: bool = True  # False: a store that lost its state (Redis restarted empty) and needs refilling
+    # What the store that took it needs to check that the state is still as shown (opaque to others).
+    basis: object | None = field(default=None, compare=False, repr=False)
 
 
 class ReadWhenUsed(Mapping[str, CallRouting]):
@@ -82,12 +84,17 @@ class RoutingStore(Protocol):
     def snapshot(self, stale_before: datetime, now: datetime) -> Snapshot: ...
 
     def change(self, call_id: str | None, agent_ids: Iterable[int], fn: ChangeFn[T],
-               now: datetime, *, snapshot_stale_before: datetime | None = None) -> Applied[T]:
+               now: datetime, *, snapshot_stale_before: datetime | None = None,
+               on: Snapshot | None = None, new_call: bool = False) -> Applied[T]:
         """Read the call and its agents (targets, answerer and ``agent_ids``), apply ``fn``, write atomically.
 
         Agents without a state are given to ``fn`` as offline since ``now``. With
         ``snapshot_stale_before``, a store that can read the whole state in the same round trip as the
         write returns it in ``Applied.snapshot`` (as ``snapshot`` would); others leave it None.
+        What the caller knows may spare the read: ``on``, the snapshot it decided on (a change's, of the
+        same call), or ``new_call``, the call recorded just now and so not in the state yet (with no
+        ``agent_ids``). A store that can check atomically that this is still the state writes without
+        reading first; when it is not (another node changed it), it reads and ``fn`` decides again.
         """
         ...
 

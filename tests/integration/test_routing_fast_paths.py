@@ -111,6 +111,96 @@ def test_a_change_can_bring_back_the_state_after_it_in_the_same_round_trip(redis
     assert store.change("c1", [], lambda c, a: Move(None), NOW).snapshot is None  # not asked, not read
 
 
+def _count_scripts(client: redis.Redis, monkeypatch: Any) -> list[str]:
+    """Record the SHA-1 of every script the client runs from now on."""
+    ran: list[str] = []
+    original = client.evalsha
+
+    def recorded(sha: str, *args: Any) -> Any:
+        ran.append(sha)
+        return original(sha, *args)
+
+    monkeypatch.setattr(client, "evalsha", recorded)
+    return ran
+
+
+@pytest.mark.redis
+def test_a_change_on_what_the_caller_knows_writes_without_reading_while_that_is_the_state(
+        redis_url: str, monkeypatch: Any) -> None:
+    client = redis.Redis.from_url(redis_url)
+    store = RedisRoutingStore(client)
+    store.restore([available(1), available(2)], [], overwrite=True)
+    ran = _count_scripts(client, monkeypatch)
+    waiting = CallRouting("c1", "fr", NOW, CallState.WAITING, 1, (), None, NOW)
+    given: list[Any] = []
+
+    def enter(call: CallRouting | None, agents: Any) -> Move[None]:
+        given.append(call)
+        return Move(waiting)
+
+    entered = store.change("c1", [], enter, NOW, snapshot_stale_before=NOW - timedelta(minutes=1),
+                           new_call=True)
+    assert given == [None] and ran == [store._write.sha]  # a call never routed: written without a read
+    assert entered.snapshot is not None and entered.snapshot.agents == {1: available(1), 2: available(2)}
+
+    ran.clear()
+    ringing = replace(waiting, state=CallState.RINGING, targets=(2,), ring_until=NOW + timedelta(seconds=20))
+    rung = AgentState(2, PresenceStatus.RINGING, NOW, until=ringing.ring_until, call_id="c1")
+    seen: list[tuple[CallRouting | None, dict[int, AgentState]]] = []
+
+    def reserve(call: CallRouting | None, agents: Any) -> Move[bool]:
+        seen.append((call, dict(agents)))
+        return Move(ringing, {2: rung}, True)
+
+    reserved = store.change("c1", [2], reserve, NOW, on=entered.snapshot)
+    assert reserved.result and ran == [store._write.sha]  # decided on the snapshot, not read again
+    assert seen == [(waiting, {2: available(2)})]
+    after = store.snapshot(NOW - timedelta(minutes=1), NOW)
+    assert after.agents[2] == rung and dict(after.calls) == {"c1": ringing}
+
+    ran.clear()  # a snapshot taken apart (no call's hash with it) or of another call: read as usual
+    assert store.change("c1", [], lambda c, a: Move(None), NOW, on=after).result is None
+    assert store.change("c2", [], lambda c, a: Move(None), NOW, on=entered.snapshot).result is None
+    assert ran == [store._read.sha, store._read.sha]
+
+
+@pytest.mark.redis
+def test_a_change_on_what_the_caller_knows_reads_and_decides_again_when_the_state_changed(
+        redis_url: str, monkeypatch: Any) -> None:
+    client = redis.Redis.from_url(redis_url)
+    store, other = RedisRoutingStore(client), RedisRoutingStore(redis.Redis.from_url(redis_url))
+    store.restore([available(1), available(2)], [], overwrite=True)
+    waiting = CallRouting("c1", "fr", NOW, CallState.WAITING, 1, (), None, NOW)
+    entered = store.change("c1", [], lambda c, a: Move(waiting), NOW,
+                           snapshot_stale_before=NOW - timedelta(minutes=1), new_call=True)
+    paused = AgentState(2, PresenceStatus.PAUSED, NOW, "lunch")
+    other.change(None, [2], lambda c, a: Move(None, {2: paused}), NOW)  # another node, after the snapshot
+    ran = _count_scripts(client, monkeypatch)
+    seen: list[PresenceStatus] = []
+
+    def reserve(call: CallRouting | None, agents: Any) -> Move[bool]:
+        seen.append(agents[2].status)
+        if agents[2].status is not PresenceStatus.AVAILABLE:
+            return Move(None, {}, False)
+        rung = AgentState(2, PresenceStatus.RINGING, NOW, until=NOW + timedelta(seconds=20), call_id="c1")
+        return Move(replace(waiting, state=CallState.RINGING, targets=(2,)), {2: rung}, True)
+
+    reserved = store.change("c1", [2], reserve, NOW, on=entered.snapshot)
+    assert seen == [PresenceStatus.AVAILABLE, PresenceStatus.PAUSED] and not reserved.result
+    assert ran == [store._write.sha, store._read.sha]  # refused (the agent changed), then read
+    assert store.agents([2], NOW) == {2: paused}  # never offered the call
+
+    ran.clear()  # "never routed", but another node put the call in the state meanwhile
+    given: list[CallRouting | None] = []
+
+    def enter(call: CallRouting | None, agents: Any) -> Move[None]:
+        given.append(call)
+        return Move(replace(waiting, last_seen=NOW + timedelta(seconds=1)))
+
+    store.change("c1", [], enter, NOW, new_call=True)
+    assert given == [None, waiting] and ran == [store._write.sha, store._read.sha, store._write.sha]
+
+
 @pytest.mark.redis
 def test_a_long_queue_is_left_out_of_a_change_s_snapshot_and_read_only_when_used(redis_url: str,
                                                                                   monkeypatch: Any) -> None:
@@ -157,13 +247,18 @@ def test_a_route_decision_reads_the_state_once(routed: Services, monkeypatch: An
     original = store.snapshot
     monkeypatch.setattr(store, "snapshot", lambda stale_before, now: separate.append(now) or original(
         stale_before, now))
+    reads = _count_scripts(store._redis, monkeypatch)
     with collecting():
         waited = routed.call_lifecycle.route(RouteRequest("c1", "r1", CITIZEN, OUR_NUMBER, 1))
         assert waited["action"] == "wait"
+        assert store._read.sha not in reads  # a call never routed enters without a read
         agent = add_agent(routed, "marie")
+        reads.clear()
         rung = routed.call_lifecycle.route(RouteRequest("c1", "r2", CITIZEN, OUR_NUMBER, 1))
     assert [t["agent_id"] for t in rung["targets"]] == [agent]
     assert separate == []
+    # The waiting caller's call is read as it enters again, not as its target is reserved on that state.
+    assert reads.count(store._read.sha) == 1 and reads.count(store._write.sha) == 2
 
 
 @pytest.mark.redis

@@ -25,6 +25,7 @@ class FakeStore:
         self.down = False
         self.seeded = seeded
         self.restored: list[tuple[list[AgentState], list[CallRouting], bool]] = []
+        self.told: list[tuple[Snapshot | None, bool]] = []  # what each change was told the caller knows
 
     def _check(self) -> None:
         if self.down:
@@ -39,8 +40,10 @@ class FakeStore:
         return {}
 
     def change(self, call_id: str | None, agent_ids: Iterable[int], fn: Any, now: datetime, *,
-               snapshot_stale_before: datetime | None = None) -> Applied[Any]:
+               snapshot_stale_before: datetime | None = None, on: Snapshot | None = None,
+               new_call: bool = False) -> Applied[Any]:
         self._check()
+        self.told.append((on, new_call))
         snapshot = None
         if snapshot_stale_before is not None:  # its calls read when used, as Redis does
             snapshot = Snapshot({}, LaterRead(self, {f"{self.name}-call": WAITING}), self.seeded)
@@ -123,4 +126,7 @@ def test_queued_calls_read_after_the_change_come_from_the_database_if_redis_fail
     assert list(applied.snapshot.calls) == ["database-call"]
     assert store.health()["mode"] == "database"  # and the next steps run on the database
     redis.down = False
-    assert store.change("c2", [], None, NOW).result == "database"  # until the retry delay has passed
+    known = Snapshot({}, {})
+    # Until the retry delay has passed, on the database.
+    assert store.change("c2", [], None, NOW, on=known).result == "database"
+    assert database.told == [(known, False)] and redis.told == [(None, False)]  # passed on to the store used

@@ -2,8 +2,10 @@
 
 gunicorn's ``gthread`` worker serves each connection on a thread of a pool: an open live panel holds
 one thread, not a whole process, and the worker keeps notifying the arbiter while streams run, so
-long responses are not mistaken for a hung worker. The app factory runs inside each forked worker
-(no preload): every worker builds its own engine and Redis client, none is shared across fork.
+long responses are not mistaken for a hung worker. Its pool hands each request to the thread idle
+last (callcenter.web.thread_pool), so that calls coming one after another run on a warm thread. The
+app factory runs inside each forked worker (no preload): every worker builds its own engine and Redis
+client, none is shared across fork.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
+from gunicorn.workers.gthread import ThreadWorker
+
+from callcenter.web.thread_pool import LifoThreadPool
 
 GRACEFUL_TIMEOUT_S = 10  # requests in flight get this long after SIGTERM; open streams are then cut
 
@@ -25,7 +30,8 @@ class WebServer:
         self._app = _GunicornApp(app_factory, {
             "bind": f"{host}:{port}",
             "workers": workers,
-            "worker_class": "gthread",
+            # gthread, with a pool that gives each request to the thread idle last (web.thread_pool).
+            "worker_class": "callcenter.web.server.LifoThreadWorker",
             "threads": threads,
             "graceful_timeout": GRACEFUL_TIMEOUT_S,
             "timeout": 30,
@@ -92,3 +98,11 @@ def _close_services(server: Any, worker: Any) -> None:
     services = getattr(app, "extensions", {}).get(EXTENSION)
     if services is not None:
         services.close()
+
+
+
+class LifoThreadWorker(ThreadWorker):  # type: ignore[misc]
+    """gunicorn's gthread worker on a LifoThreadPool: requests one after another stay on one thread."""
+
+    def get_thread_pool(self) -> LifoThreadPool:
+        return LifoThreadPool(self.cfg.threads, "gthread")

@@ -211,21 +211,29 @@ def legs_of_call(session: Session, call_id: str) -> list[CallLegRow]:
 def call_counts_between(session: Session, start: datetime, end: datetime, answer_target_s: int) -> Row[Any]:
     """Count the non-test inbound calls arrived in [start, end), in the database (one row, no call read):
     (out_of_hours, answered, answered within the target, abandoned, busy)."""
+    stmt = _call_counts(session.get_bind().dialect.name, answer_target_s)
+    return session.execute(stmt, {"start": start, "end": end}).one()
+
+
+@lru_cache(maxsize=4)
+def _call_counts(dialect: str, answer_target_s: int) -> Any:
+    """The statement of call_counts_between, built once per database (the supervisors' figures are read
+    twice a second while calls come in: building it cost as much CPU as running it)."""
     out_of_hours = func.coalesce(CallRoutingRow.out_of_hours, false())
     answered = and_(~out_of_hours, CallRow.answered_at.is_not(None))
-    waited = _seconds_between(session, CallRow.answered_at, CallRow.started_at)
+    waited = _seconds_between(dialect, CallRow.answered_at, CallRow.started_at)
     unanswered = and_(~out_of_hours, CallRow.answered_at.is_(None))
-    stmt = (select(*(func.coalesce(func.sum(case((condition, 1), else_=0)), 0) for condition in (
+    return (select(*(func.coalesce(func.sum(case((condition, 1), else_=0)), 0) for condition in (
                 out_of_hours, answered, and_(answered, waited <= answer_target_s),
                 and_(unanswered, CallRow.outcome == ABANDONED), and_(unanswered, CallRow.outcome == BUSY))))
             .select_from(CallRow).outerjoin(CallRoutingRow, CallRoutingRow.call_id == CallRow.call_id)
-            .where(CallRow.started_at >= start, CallRow.started_at < end, CallRow.direction == "inbound",
-                   func.coalesce(CallRoutingRow.test, false()) == false()))
-    return session.execute(stmt).one()
+            .where(CallRow.started_at >= bindparam("start", type_=CallRow.started_at.type),
+                   CallRow.started_at < bindparam("end", type_=CallRow.started_at.type),
+                   CallRow.direction == "inbound", func.coalesce(CallRoutingRow.test, false()) == false()))
 
 
-def _seconds_between(session: Session, later: Any, earlier: Any) -> Any:
-    if session.get_bind().dialect.name == "sqlite":  # timestamps are text there: compare Julian days
+def _seconds_between(dialect: str, later: Any, earlier: Any) -> Any:
+    if dialect == "sqlite":  # timestamps are text there: compare Julian days
         return (func.julianday(later) - func.julianday(earlier)) * 86400.0
     return func.extract("epoch", later - earlier)
 

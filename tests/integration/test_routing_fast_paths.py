@@ -576,6 +576,22 @@ def test_an_idle_connection_whose_server_side_died_is_replaced_at_checkout(monke
         admin.dispose()
 
 
+@pytest.mark.postgres
+def test_the_connection_given_back_last_is_the_next_one_out() -> None:
+    # Steps one after another stay on one warm server process, even after another thread used the pool.
+    engine = make_engine(PG_URL)
+    try:
+        first, second = engine.connect(), engine.connect()  # two at once, as with the snapshots' thread
+        pids = [conn.execute(text("SELECT pg_backend_pid()")).scalar_one() for conn in (first, second)]
+        second.close()
+        first.close()  # given back last
+        for _ in range(3):
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() == pids[0]
+    finally:
+        engine.dispose()
+
+
 def test_request_ids_of_different_kinds_do_not_collide(database_url: str) -> None:
     engine, uow = _uow(database_url)
     key = uuid.uuid4().hex

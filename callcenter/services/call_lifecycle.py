@@ -91,7 +91,8 @@ class CallLifecycle:
                           lambda uow, now, absent: self._router.prepare(uow, req, now, absent=absent),
                           lambda record, now: self._router.route(req, record, now),
                           peek=lambda stored, now: self._router.peek(stored, req, now),
-                          before_prepare=lambda: self._router.warm(req.from_number))
+                          before_prepare=lambda: self._router.warm(req.from_number),
+                          record_new=lambda uow, now: self._router.record_new(uow, req, now))
 
     def handle_event(self, event: CallEvent) -> JsonDict:
         """Take a call event into account once; a repeated event_id gets the first answer."""
@@ -135,15 +136,18 @@ class CallLifecycle:
               prepare: Callable[[RoutingUnitOfWork, datetime, bool], P],
               process: Callable[[P, datetime], tuple[JsonDict, Effects]],
               peek: Callable[[CallRecord | None, datetime], P | None] | None = None,
-              before_prepare: Callable[[], None] = lambda: None) -> JsonDict:
+              before_prepare: Callable[[], None] = lambda: None,
+              record_new: Callable[[RoutingUnitOfWork, datetime], P | None] | None = None) -> JsonDict:
         """Claim the request id, prepare, process, write the effects with the answer kept for repeats.
 
         The claim stands alone. With ``peek``, the call's record is read with the claim, and a step
         that writes nothing before deciding (``peek`` gives what it prepares from that record: a waiting
         caller's next route) goes on without a transaction; the others prepare in one, after
         ``before_prepare`` (reads that should not hold the transaction open), told whether the read
-        found no such call (a new call: recorded at once, without reading it again). One connection
-        at a time: the autocommit one is given back before a transaction opens.
+        found no such call (a new call: recorded at once, without reading it again). Such a new call
+        is first offered to ``record_new``, on the statements that stand alone: where one statement
+        records it, no transaction is opened at all (None: prepare as above). One connection at a
+        time: the autocommit one is given back before a transaction opens.
         """
         now = self._clock.now()
         mine, prepared = False, None
@@ -155,9 +159,15 @@ class CallLifecycle:
                 prepared = peek(claim.call, now)
             if mine and prepared is None:
                 before_prepare()
-                with self._uow() as uow:
-                    prepared = prepare(uow, now, peek is not None and claim.call is None)
-                    uow.commit()
+                absent = peek is not None and claim.call is None
+                if absent and record_new is not None:
+                    with self._autocommit_uow() as uow:
+                        prepared = record_new(uow, now)
+                        uow.commit()  # nothing left to commit on statements that stand alone
+                if prepared is None:
+                    with self._uow() as uow:
+                        prepared = prepare(uow, now, absent)
+                        uow.commit()
         except BaseException:
             if mine:
                 self._release(kind, key)  # claimed but not prepared: a repeat starts afresh

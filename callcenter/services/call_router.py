@@ -80,6 +80,18 @@ class CallRouter:
             uow.call_records.save(record)
         return record
 
+    def record_new(self, uow: RoutingUnitOfWork, req: RouteRequest, now: datetime) -> CallRecord | None:
+        """Record a call not recorded a moment ago as prepare() would leave it, in one statement that
+        stands alone (``uow`` may commit each statement on its own); None when the database cannot
+        (then prepare() runs, in a transaction) or the call was recorded meanwhile (prepare() reads it)."""
+        if not uow.call_records.adds_in_one_statement():
+            return None
+        record = self._completed_for_now(self._new_record(req, now), req, now)
+        try:
+            return uow.call_records.add(record)
+        except Conflict:  # its newCall was recorded at the same moment
+            return None
+
     def peek(self, stored: CallRecord | None, req: RouteRequest, now: datetime) -> CallRecord | None:
         """Return what prepare() would, from the call's record as read without a lock (None: no such
         call), when prepare() would write nothing; else None (then prepare() runs, in a transaction).
@@ -118,13 +130,15 @@ class CallRouter:
         return {"action": "announce", "announcement": PROBE, "language": language,
                 "write_address": self._settings.write_address, "text": TEMPLATES[PROBE][language]}
 
-    def _first_record(self, uow: RoutingUnitOfWork, req: RouteRequest, now: datetime) -> CallRecord:
+    def _new_record(self, req: RouteRequest, now: datetime) -> CallRecord:
         pop = self._pops.get(req.from_number)
-        record = CallRecord(req.call_id, req.from_number, req.to_number, Direction.INBOUND, now,
-                            contact_id=exact_contact(pop), language=self._language(pop, req.to_number),
-                            test=req.test, last_seen=now)
+        return CallRecord(req.call_id, req.from_number, req.to_number, Direction.INBOUND, now,
+                          contact_id=exact_contact(pop), language=self._language(pop, req.to_number),
+                          test=req.test, last_seen=now)
+
+    def _first_record(self, uow: RoutingUnitOfWork, req: RouteRequest, now: datetime) -> CallRecord:
         try:
-            return uow.call_records.add(record)
+            return uow.call_records.add(self._new_record(req, now))
         except Conflict:  # its newCall was recorded at the same moment
             found = uow.call_records.get(req.call_id, for_update=True)
             assert found is not None

@@ -165,6 +165,11 @@ class CallRecordRepository(Protocol):
         """Store a new call with its routing row; raise Conflict if the call id is taken."""
         ...
 
+    def adds_in_one_statement(self) -> bool:
+        """Tell whether add() writes the call and its routing row in one statement, which then stands
+        alone (atomic) outside a transaction too."""
+        ...
+
     def save(self, record: CallRecord) -> None:
         """Store the record's fields and its routing row."""
         ...

@@ -84,13 +84,41 @@ def routing_row(session: Session, call_id: str) -> CallRoutingRow | None:
 
 
 def insert_new_call(session: Session, call: dict[str, Any], routing: dict[str, Any]) -> bool:
-    """Insert a call with its routing row; False (nothing written) when its call id is taken."""
+    """Insert a call with its routing row; False (nothing written) when its call id is taken.
+
+    On PostgreSQL one statement (the call's INSERT in a WITH, the routing row inserted from what it
+    returned): one round trip, and atomic without a transaction around it (calls_in_one_statement).
+    Elsewhere two statements, for a transaction to hold together."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        columns = tuple(name for name in routing if name != "call_id")
+        params = {f"c_{name}": value for name, value in call.items()}
+        params.update({f"r_{name}": routing[name] for name in columns})
+        statement = _new_call_with_routing(tuple(call), columns)
+        return session.connection().execute(statement, params).first() is not None
     # Values as parameters, not in the statement: its compiled form is cached across calls.
-    inserted = session.connection().execute(_new_call_insert(session.get_bind().dialect.name), call).first()
+    inserted = session.connection().execute(_new_call_insert(dialect), call).first()
     if inserted is None:
         return False
     session.connection().execute(insert(CallRoutingRow), routing)
     return True
+
+
+def calls_in_one_statement(session: Session) -> bool:
+    """Tell whether insert_new_call writes a call and its routing row in one statement (PostgreSQL)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+@lru_cache(maxsize=4)
+def _new_call_with_routing(call_columns: tuple[str, ...], routing_columns: tuple[str, ...]) -> Any:
+    calls, routing = CallRow.__table__, CallRoutingRow.__table__
+    new_call = (insert_on_conflict_for("postgresql", CallRow)
+                .values({name: bindparam(f"c_{name}", type_=calls.c[name].type) for name in call_columns})
+                .on_conflict_do_nothing(index_elements=["call_id"]).returning(calls.c.call_id).cte("new_call"))
+    chosen = select(new_call.c.call_id,
+                    *(bindparam(f"r_{name}", type_=routing.c[name].type) for name in routing_columns))
+    return (insert(routing).from_select(["call_id", *routing_columns], chosen).add_cte(new_call)
+            .returning(routing.c.call_id))
 
 
 @lru_cache(maxsize=2)

@@ -40,6 +40,9 @@ class CallRecordRepository:
             raise Conflict(f"The call {record.call_id!r} is already recorded.", {"call_id": "taken"})
         return record
 
+    def adds_in_one_statement(self) -> bool:
+        return q.calls_in_one_statement(self._session)
+
     def save(self, record: CallRecord) -> None:
         saved = q.save_call(self._session, record.call_id, _call_values(record), _routing_values(record))
         assert saved, "save() is only called with a recorded call"

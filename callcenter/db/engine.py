@@ -15,11 +15,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 PING_IDLE_S = 10.0
 RECYCLE_S = 1800
+WROTE = "callcenter_wrote"  # in a connection's info: its transaction ran more than SELECTs
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
@@ -37,8 +38,25 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     engine = create_engine(url, pool_size=pool_size, max_overflow=20, pool_recycle=RECYCLE_S,
                            pool_use_lifo=True)
     event.listen(engine.pool, "checkin", _note_checkin)
+    event.listen(engine, "begin", _note_begin)
+    event.listen(engine, "before_cursor_execute", _note_statement)
     event.listen(engine.pool, "checkout", lambda conn, record, _proxy: _ping_if_idle(engine, conn, record))
     return engine
+
+
+def _note_begin(conn: Connection) -> None:
+    conn.info[WROTE] = False
+
+
+def _note_statement(conn: Connection, _cursor: Any, statement: str, *_: Any) -> None:
+    """Note a transaction that ran anything but a SELECT (db.uow ends one that did not with COMMIT)."""
+    if not statement.lstrip()[:6].upper().startswith("SELECT"):
+        conn.info[WROTE] = True
+
+
+def only_read(conn: Connection) -> bool:
+    """Tell whether the connection's transaction ran SELECTs only (unknown, as on SQLite: False)."""
+    return conn.info.get(WROTE) is False
 
 
 def _note_checkin(dbapi_conn: Any, record: Any) -> None:

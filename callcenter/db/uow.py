@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import Engine, exc
 from sqlalchemy.orm import Session, sessionmaker
 
+from callcenter.db.engine import only_read
+
 
 class SqlAlchemyUnitOfWork:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
@@ -41,7 +43,13 @@ class SqlAlchemyUnitOfWork:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         assert self.session is not None
-        self.session.rollback()  # a no-op after commit; undoes everything otherwise
+        if exc_type is None and self._only_read():
+            # The same end for a transaction that only read, but psycopg discards every prepared
+            # statement of the connection at a ROLLBACK (and sends DEALLOCATE ALL): the next call step
+            # on that connection then ran its statements unprepared (docs/benchmarks.md).
+            self.session.commit()
+        else:
+            self.session.rollback()  # a no-op after commit; undoes everything otherwise
         self.session.close()
         self.session = None
         self._repositories = {}
@@ -49,6 +57,14 @@ class SqlAlchemyUnitOfWork:
     def commit(self) -> None:
         assert self.session is not None
         self.session.commit()
+
+    def _only_read(self) -> bool:
+        """Tell whether the open transaction ran SELECTs only and nothing is pending (PostgreSQL)."""
+        session = self.session
+        assert session is not None
+        if not session.in_transaction() or session.new or session.dirty or session.deleted:
+            return False
+        return only_read(session.connection())
 
     def rollback(self) -> None:
         assert self.session is not None

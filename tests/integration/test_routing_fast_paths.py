@@ -598,6 +598,44 @@ def test_the_connection_given_back_last_is_the_next_one_out() -> None:
         engine.dispose()
 
 
+@pytest.mark.postgres
+def test_a_unit_of_work_that_only_read_keeps_the_connection_s_prepared_statements() -> None:
+    # psycopg discards every prepared statement of a connection at a ROLLBACK: a read-only unit of work
+    # (the supervisors' figures, twice a second) left the next call step's statements unprepared.
+    engine = make_engine(PG_URL, pool_size=1)
+    uow = SqlAlchemyUnitOfWork(make_session_factory(engine))
+    prepared = text("SELECT count(*) FROM pg_prepared_statements")
+    try:
+        with uow:
+            for _ in range(6):  # psycopg prepares a statement at its fifth run on a connection
+                uow.session.execute(text("SELECT CAST(:n AS integer) + 1"), {"n": 1}).scalar_one()
+        with uow:  # the same connection (a pool of one): its statement is still prepared
+            assert uow.session.execute(prepared).scalar_one() >= 1
+        with pytest.raises(RuntimeError), uow:  # a failure still rolls back, as it must
+            uow.session.execute(prepared).scalar_one()
+            raise RuntimeError("a read that failed")
+        with uow:  # (which is what discards them)
+            assert uow.session.execute(prepared).scalar_one() == 0
+    finally:
+        engine.dispose()
+
+
+def test_a_unit_of_work_that_wrote_without_committing_is_rolled_back(database_url: str) -> None:
+    engine, uow = _uow(database_url)
+    try:
+        with uow() as w:
+            w.cti_requests.claim("route", "never-committed", NOW)  # written, then left without commit
+        with uow() as w:
+            assert w.cti_requests.find("route", "never-committed") is None
+            w.cti_requests.claim("route", "committed", NOW)
+            w.commit()
+        with uow() as w:
+            found = w.cti_requests.find("route", "committed")
+            assert found is not None and found.response is None
+    finally:
+        engine.dispose()
+
+
 def test_request_ids_of_different_kinds_do_not_collide(database_url: str) -> None:
     engine, uow = _uow(database_url)
     key = uuid.uuid4().hex

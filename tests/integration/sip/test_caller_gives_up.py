@@ -28,6 +28,9 @@ def test_the_caller_hanging_up_cancels_every_phone_and_leaves_an_abandoned_call(
     for phone in phones:
         assert phone.wait() == 0, phone.sent_and_received()
         assert any(line.startswith("CANCEL") for line in phone.sent_and_received())
-    record = sip_edge.ended_record(call_id)
+    # The hang-up records the call's end, commits, then ends its legs in the step's second transaction:
+    # a read in between sees an ended call whose legs still ring. Wait for the step, not just its start.
+    record = sip_edge.wait_for(lambda: (r := sip_edge.ended_record(call_id)) and all(
+        leg["ended_at"] for leg in r["legs"]) and r, what=f"the end of every leg of {call_id}")
     assert (record["outcome"], record["agent_id"], record["announced"]) == ("abandoned", None, None)
     assert {leg["outcome"] for leg in record["legs"]} == {"no_answer"}

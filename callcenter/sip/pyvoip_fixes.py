@@ -25,8 +25,9 @@ Media bookkeeping (``FixedVoIPPhone``/``FixedVoIPCall``):
 
 7. Stock never records an incoming call's RTP port as the call's, so ports are never released, and once
    the range is exhausted every port is freed, in use or not. Here each call owns its port and gives it
-   back once when it ends (a second release, e.g. at garbage collection, must not free the port of the
-   call that got it next).
+   back once when it ends (a second release must not free the port of the call that got it next), and
+   not at garbage collection: stock's finalizer took the phone's lock and CPython's thread bookkeeping
+   lock from inside whatever the collector interrupted, and deadlocked a test run.
 8. Stock sends PCMA (A-law, what European trunks offer) encoded with the µ-law table: the caller hears
    a distorted voice at a wrong level. Here PCMA is A-law.
 

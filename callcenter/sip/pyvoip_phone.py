@@ -71,6 +71,12 @@ class FixedVoIPCall(VoIP.VoIPCall):  # type: ignore[misc]
             sip.send(refusal)
         return True
 
+    def __del__(self) -> None:
+        """Nothing. Stock gives the ports back here too, at garbage collection, which can run inside any
+        block that holds a lock (this phone's portsLock, CPython's thread bookkeeping): its release
+        takes both, and a test run hung on it. Every way a call ends gives its ports back (fix 7), and
+        the phone's stop() those of calls that never ended."""
+
     def end_unanswered(self) -> bool:
         """End a call that is still ringing or dialling (RTP never started); tell whether it was."""
         with self.lock:

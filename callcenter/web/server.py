@@ -100,7 +100,6 @@ def _close_services(server: Any, worker: Any) -> None:
         services.close()
 
 
-
 class LifoThreadWorker(ThreadWorker):  # type: ignore[misc]
     """gunicorn's gthread worker on a LifoThreadPool: requests one after another stay on one thread."""
 

@@ -89,15 +89,14 @@ def insert_new_call(session: Session, call: dict[str, Any], routing: dict[str, A
     On PostgreSQL one statement (the call's INSERT in a WITH, the routing row inserted from what it
     returned): one round trip, and atomic without a transaction around it (calls_in_one_statement).
     Elsewhere two statements, for a transaction to hold together."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
+    if calls_in_one_statement(session):
         columns = tuple(name for name in routing if name != "call_id")
         params = {f"c_{name}": value for name, value in call.items()}
         params.update({f"r_{name}": routing[name] for name in columns})
         statement = _new_call_with_routing(tuple(call), columns)
         return session.connection().execute(statement, params).first() is not None
     # Values as parameters, not in the statement: its compiled form is cached across calls.
-    inserted = session.connection().execute(_new_call_insert(dialect), call).first()
+    inserted = session.connection().execute(_new_call_insert(session.get_bind().dialect.name), call).first()
     if inserted is None:
         return False
     session.connection().execute(insert(CallRoutingRow), routing)

@@ -31,9 +31,16 @@ def after_response(work: Work) -> None:
         pending.append(work)
 
 
+def will_run_later() -> bool:
+    """Tell whether work handed to after_response() now runs after the response (a collecting scope
+    is open) rather than at once."""
+    return _pending.get() is not None
+
+
 @contextmanager
 def collecting() -> Iterator[list[Work]]:
-    """Collect the work handed to after_response() in the block (run it with run_all)."""
+    """Collect the work handed to after_response() in the block; the caller must run it (run_all):
+    some of it holds a database lock until it runs."""
     pending: list[Work] = []
     token = _pending.set(pending)
     try:

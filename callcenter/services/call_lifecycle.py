@@ -11,19 +11,26 @@
 Each request or event is processed once per id: its id is claimed in the database in the same
 transaction that records the call (before any Redis work), and the answer is stored with the rest of
 its effects, so a repeat gets the original answer — from any node, with or without Redis. The
-screen-pops go out as soon as the shared state holds the decision, before the effects are written;
-the effects and the agents' live updates are done before the answer (the next event of the call may
-come at once, to another node); the supervisors' snapshots (queue, the day's figures) are read and
-sent after the answer, at most once per ``supervisor_refresh_s`` by one thread of the process
-(services.supervisor_snapshots), or with a refresh of 0 once the response is sent under the
-production server (services.after_response), and at once anywhere else.
+screen-pops go out as soon as the shared state holds the decision, before the effects are written.
+The effects (legs, presence and its log, the routing row, the answer kept for repeats, webhook events)
+and the agents' live updates are done before the answer: the next event of the call may come at once,
+to another node. One exception, the first route of a call that rang agents under the production
+server (PostgreSQL, Redis answering): the call's row is locked, the answer goes out, and the effects
+follow in the transaction holding that lock; the call's next event reads the row locked first, so it
+waits for them (a route decision no longer waits for fifty agents' bookkeeping). The supervisors'
+snapshots (queue, the day's figures) are read and sent after the answer, at most once per
+``supervisor_refresh_s`` by one thread of the process (services.supervisor_snapshots), or with a
+refresh of 0 once the response is sent under the production server (services.after_response), and at
+once anywhere else.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
@@ -32,7 +39,7 @@ from callcenter.domain.call_records import CallRecord
 from callcenter.domain.calls import NoSuchCall
 from callcenter.domain.errors import Conflict
 from callcenter.domain.routing import RoutingPolicy
-from callcenter.services.after_response import after_response
+from callcenter.services.after_response import after_response, will_run_later
 from callcenter.services.call_effects import Effects, answer_leg, write_effects
 from callcenter.services.call_event_handler import CallEventHandler
 from callcenter.services.call_router import CallRouter
@@ -47,6 +54,8 @@ from callcenter.services.routing_ports import JsonDict, RoutingUnitOfWork, Routi
 from callcenter.services.routing_records import routing_rows
 from callcenter.services.supervisor_snapshots import SnapshotSender
 from callcenter.services.webhook_ports import NO_OUTBOUND_EVENTS, OutboundEvents
+
+log = logging.getLogger(__name__)
 
 P = TypeVar("P")
 REPEAT_WAIT_S = 3.0  # a repeat arriving while the original is processed waits this long for its answer
@@ -150,7 +159,7 @@ class CallLifecycle:
         time: the autocommit one is given back before a transaction opens.
         """
         now = self._clock.now()
-        mine, prepared = False, None
+        mine, prepared, recorded_now = False, None, False
         try:
             with self._autocommit_uow() as uow:
                 claim = uow.cti_requests.claim(kind, key, now, call_id=call_id if peek is not None else None)
@@ -164,6 +173,7 @@ class CallLifecycle:
                     with self._autocommit_uow() as uow:
                         prepared = record_new(uow, now)
                         uow.commit()  # nothing left to commit on statements that stand alone
+                    recorded_now = prepared is not None
                 if prepared is None:
                     with self._uow() as uow:
                         prepared = prepare(uow, now, absent)
@@ -180,40 +190,84 @@ class CallLifecycle:
             self._release(kind, key)
             raise
         self._pop(effects)  # the shared state holds the decision: the rung agents see the caller at once
-        # Before the answer: telephony's next event for the call (a hang-up a moment later, maybe on
-        # another node) must find this step's legs, presence and routing row written, and its events sent.
-        # The live updates go out while the database runs a transaction's writes when Redis answered the
-        # last time, else after the commit (a publish timing out must not hold the rows the step locked).
-        meanwhile = False
+        if recorded_now and self._defers(effects):
+            # A call recorded a moment ago in one statement, rung while Redis answers: its row is locked,
+            # the answer goes out, and the step's writes follow in the transaction holding the lock. The
+            # call's next event (telephony may send it at once, to another node) reads that row locked
+            # before doing anything, so it waits for these writes as if they had come before the answer.
+            held = ExitStack()
+            uow = held.enter_context(self._uow())
+            try:
+                uow.call_records.hold(call_id)
+            except BaseException:
+                held.close()
+                self._release(kind, key)
+                raise
+            after_response(functools.partial(self._write_held, held, uow, kind, key, call_id, response,
+                                             effects, now))
+        else:
+            self._write(kind, key, call_id, response, effects, now)
+        for state in effects.wrap_ups:  # once the wrap-up is stored
+            self._presence.schedule_wrap_up_end(state)
+        if effects.queue_changed or effects.stats_changed:  # snapshots, read when sent: order-free
+            after_response(functools.partial(self._tell_supervisors, effects))
+        return response
+
+    def _defers(self, effects: Effects) -> bool:
+        """Tell whether a new call's step may write its effects after its answer: it rang agents, the
+        answer is sent before work left for later (the production server), and Redis answers (the
+        live updates then go out inside the transaction, before the lock is released)."""
+        return (not effects.only_calls_routing() and will_run_later() and self._store.on_shared_state)
+
+    def _write(self, kind: str, key: str, call_id: str, response: JsonDict, effects: Effects,
+               now: datetime) -> None:
+        """Write the step's effects with its answer, and publish its live updates."""
+        # Telephony's next event for the call (a hang-up a moment later, maybe on another node) must find
+        # this step's legs, presence and routing row written, and its events sent. The live updates go
+        # out while the database runs a transaction's writes when Redis answered the last time, else
+        # after the commit (a publish timing out must not hold the rows the step locked).
         if effects.only_calls_routing():
             # A waiting caller's next step only refreshes its routing row and stores the answer: both go
             # in one statement where the database allows, else as two that stand alone (a loss between
             # them makes a repeat decide the wait again); no BEGIN and COMMIT round trips.
             with self._autocommit_uow() as uow:
                 uow.cti_requests.answer(kind, key, response, routing=routing_rows(effects.changes))
-        else:
-            meanwhile = self._store.on_shared_state
-            with self._uow() as uow:
-                # The writes nothing reads back go out together (PostgreSQL: at once, run by the server
-                # meanwhile; their outcome read when the block ends).
-                with uow.batched():
-                    write_effects(uow, call_id, effects, now)
-                    uow.cti_requests.answer(kind, key, response)
-                    if meanwhile:
-                        self._publish(call_id, effects)
-                answer_leg(uow, call_id, effects, now)
-                # Stored with the step, sent by a worker after the commit: receivers never hold a call.
-                # The call is read for them only when some subscription wants one of them.
-                self._outbound.emit_if_wanted(uow, call_event_types(effects),
-                                              functools.partial(call_webhook_events, uow, call_id, effects))
-                uow.commit()
+            self._publish(call_id, effects)
+            return
+        meanwhile = self._store.on_shared_state
+        with self._uow() as uow:
+            self._write_in(uow, kind, key, call_id, response, effects, now, publish=meanwhile)
+            uow.commit()
         if not meanwhile:
             self._publish(call_id, effects)
-        for state in effects.wrap_ups:  # once the wrap-up is stored
-            self._presence.schedule_wrap_up_end(state)
-        if effects.queue_changed or effects.stats_changed:  # snapshots, read when sent: order-free
-            after_response(functools.partial(self._tell_supervisors, effects))
-        return response
+
+    def _write_held(self, held: ExitStack, uow: RoutingUnitOfWork, kind: str, key: str, call_id: str,
+                    response: JsonDict, effects: Effects, now: datetime) -> None:
+        """Write a step's effects in the transaction holding its call's row, once its answer is sent."""
+        try:
+            with held:  # a failure rolls back and gives the connection (and the lock) back
+                self._write_in(uow, kind, key, call_id, response, effects, now, publish=True)
+                uow.commit()
+        except Exception:
+            # The answer is out and the shared state holds the decision; the call's record stands and its
+            # next events add the legs they find missing. A repeat of the request decides afresh.
+            log.exception("the effects of %s %s (call %s) were not written", kind, key, call_id)
+            self._release(kind, key)
+
+    def _write_in(self, uow: RoutingUnitOfWork, kind: str, key: str, call_id: str, response: JsonDict,
+                  effects: Effects, now: datetime, *, publish: bool) -> None:
+        # The writes nothing reads back go out together (PostgreSQL: at once, run by the server
+        # meanwhile; their outcome read when the block ends).
+        with uow.batched():
+            write_effects(uow, call_id, effects, now)
+            uow.cti_requests.answer(kind, key, response)
+            if publish:
+                self._publish(call_id, effects)
+        answer_leg(uow, call_id, effects, now)
+        # Stored with the step, sent by a worker after the commit: receivers never hold a call.
+        # The call is read for them only when some subscription wants one of them.
+        self._outbound.emit_if_wanted(uow, call_event_types(effects),
+                                      functools.partial(call_webhook_events, uow, call_id, effects))
 
     def _stale_claim(self, uow: RoutingUnitOfWork, kind: str, key: str, response: JsonDict | None,
                      received_at: datetime | None, now: datetime) -> bool:

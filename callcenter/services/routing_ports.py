@@ -191,6 +191,11 @@ class CallRecordRepository(Protocol):
         """End the call's legs still ringing (of these agents; None: all) with ``outcome``."""
         ...
 
+    def hold(self, call_id: str) -> None:
+        """Lock the call's row until the transaction ends: the call's next step, which reads it locked,
+        waits for what this transaction writes (used where add() recorded it in one statement)."""
+        ...
+
     def end_legs_if_call_ended(self, call_id: str, outcome: LegOutcome) -> None:
         """Lock the call's row; if the call has ended, end its legs still ringing with ``outcome`` at
         the call's end (no result read: it can be batched)."""

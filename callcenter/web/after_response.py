@@ -23,7 +23,11 @@ class AfterResponseMiddleware:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         with collecting() as pending:
-            body = self._app(environ, start_response)
+            try:
+                body = self._app(environ, start_response)
+            except BaseException:
+                run_all(pending)  # no body to close: the work (which may hold a database lock) runs now
+                raise
         return _BodyThenWork(body, pending) if pending else body
 
 

@@ -489,12 +489,25 @@ def test_behind_the_production_middleware_the_supervisors_snapshots_wait_for_the
     routed.live.supervisors.clear()
     body = {"call_id": "c1", "request_id": "r1", "from": CITIZEN, "to": OUR_NUMBER, "round": 1}
     response = signed_post(app.test_client(), routed, "/cti/v1/route", body)
-    assert [t["agent_id"] for t in response.get_json()["targets"]] == [marie]
-    # The step itself is done before the answer: the next event of the call may come at once.
+    try:
+        assert [t["agent_id"] for t in response.get_json()["targets"]] == [marie]
+        assert count(routed, "calls") == 1  # the CRM has the call before telephony has the answer
+        assert routed.live.kinds(marie)[:1] == ["screen_pop"]
+        if routed.engine.dialect.name == "postgresql":
+            # A new call recorded in one statement: its legs, presence and live updates follow the answer,
+            # written while its row is locked (the next event waits for them: see the tests below).
+            assert count(routed, "call_legs") == 0
+            assert count(routed, "cti_requests", "response IS NOT NULL") == 0
+            assert routed.live.kinds(marie) == ["screen_pop"] and routed.live.supervisors == []
+        else:  # the step itself is done before the answer: the next event of the call may come at once
+            assert count(routed, "call_legs") == 1
+            assert count(routed, "cti_requests", "response IS NOT NULL") == 1
+            assert routed.live.kinds(marie) == ["screen_pop", "presence"]
+            assert [kind for kind, _ in routed.live.supervisors] == ["agent_state"]
+    finally:
+        response.close()  # what the server does once the response is sent
     assert count(routed, "call_legs") == 1 and count(routed, "cti_requests", "response IS NOT NULL") == 1
     assert routed.live.kinds(marie) == ["screen_pop", "presence"]
-    assert [kind for kind, _ in routed.live.supervisors] == ["agent_state"]
-    response.close()  # what the server does once the response is sent
     assert [kind for kind, _ in routed.live.supervisors] == ["agent_state", "queue"]
 
 

@@ -195,6 +195,15 @@ def end_ringing_legs(session: Session, call_id: str, agent_ids: Sequence[int] | 
     return int(done.rowcount)
 
 
+def lock_call(session: Session, call_id: str) -> None:
+    """Lock the call's row (the one call_with_routing(for_update=True) locks) until the transaction ends."""
+    session.connection().execute(_LOCK_CALL, {"b_call_id": call_id}).first()
+
+
+_LOCK_CALL = (select(CallRow.__table__.c.call_id).where(CallRow.__table__.c.call_id == bindparam("b_call_id"))
+              .with_for_update())
+
+
 def end_legs_if_call_ended(session: Session, call_id: str, outcome: str) -> None:
     """Lock the call's row; if the call has ended, end its legs still ringing at its end.
 

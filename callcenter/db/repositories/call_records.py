@@ -66,6 +66,9 @@ class CallRecordRepository:
                  at: datetime) -> None:
         q.end_ringing_legs(self._session, call_id, agent_ids, outcome.value, at)
 
+    def hold(self, call_id: str) -> None:
+        q.lock_call(self._session, call_id)
+
     def end_legs_if_call_ended(self, call_id: str, outcome: LegOutcome) -> None:
         q.end_legs_if_call_ended(self._session, call_id, outcome.value)
 

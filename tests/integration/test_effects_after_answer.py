@@ -1,0 +1,110 @@
+"""A new call's first ringing route writes its effects after its answer, holding the call's row (PostgreSQL,
+real Redis): the call's next event waits for them; a failure gives the lock and the request id back."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from callcenter.bootstrap import Services
+from callcenter.domain.call_events import CallEvent, CallEventKind, RouteRequest
+from callcenter.services.after_response import collecting, run_all
+from tests.integration.routing_support import (  # noqa: F401
+    CITIZEN,
+    OUR_NUMBER,
+    add_agent,
+    count,
+    routed_services,
+)
+
+pytestmark = pytest.mark.redis
+WAITED_S = 0.5  # how long the test keeps the effects back while the next event is sent
+
+
+def _postgres_only(routed: Services) -> None:
+    if routed.engine.dialect.name != "postgresql":
+        pytest.skip("a call is recorded in one statement, and its route's effects wait, on PostgreSQL only")
+
+
+def _route_leaving_effects(routed: Services) -> tuple[dict[str, Any], list[Any]]:
+    with collecting() as pending:
+        decided = routed.call_lifecycle.route(RouteRequest("c1", "r1", CITIZEN, OUR_NUMBER, 1))
+    return decided, pending
+
+
+@pytest.mark.parametrize("kind", [CallEventKind.ANSWER, CallEventKind.HANGUP])
+def test_the_call_s_next_event_waits_for_the_effects_its_route_left_for_after_the_answer(
+        routed: Services, kind: CallEventKind) -> None:
+    _postgres_only(routed)
+    marie, jan = add_agent(routed, "marie"), add_agent(routed, "jan")
+    routed.live.agents.clear()
+    decided, pending = _route_leaving_effects(routed)
+    try:
+        assert sorted(t["agent_id"] for t in decided["targets"]) == sorted([marie, jan])
+        assert len(pending) == 2  # the effects, then the supervisors' snapshots
+        assert count(routed, "call_legs") == 0 and routed.live.kinds(marie) == ["screen_pop"]
+        done: list[float] = []
+        event = CallEvent("e1", kind, "c1", agent="marie" if kind is CallEventKind.ANSWER else None,
+                          cause="normalClearing")
+        # Telephony's next event, at once, on another thread (another node would do the same).
+        worker = threading.Thread(target=lambda: (routed.call_lifecycle.handle_event(event),
+                                                  done.append(time.monotonic())))
+        worker.start()
+        time.sleep(WAITED_S)
+        assert done == [], "the event went on before the route's effects were written"
+        released = time.monotonic()
+    finally:
+        run_all(pending)  # what the server does once the route's answer is sent
+    worker.join(10)
+    assert not worker.is_alive() and done and done[0] >= released
+    record = routed.call_lifecycle.record("c1")
+    outcomes = {leg["agent_id"]: leg["outcome"] for leg in record["legs"]}
+    ended = {leg["agent_id"] for leg in record["legs"] if leg["ended_at"] is not None}
+    with routed.uow() as uow:
+        presence = {a: s.status.value for a, s in uow.presence.current([marie, jan]).items()}
+    if kind is CallEventKind.ANSWER:
+        assert record["agent_id"] == marie
+        assert outcomes == {marie: "answered", jan: "rang"} and ended == {jan}  # jan: another agent won
+        assert presence == {marie: "on_call", jan: "available"}
+    else:
+        assert record["outcome"] == "abandoned"
+        assert outcomes == {marie: "no_answer", jan: "no_answer"} and ended == {marie, jan}
+        assert presence == {marie: "available", jan: "available"}
+    # Each agent's panel was told in order: rung, then what the event made of them.
+    assert [d["status"] for _, k, d in routed.live.agents if k == "presence" and _ == jan][-2:] == [
+        "ringing", "available"]
+
+
+def test_a_route_left_effects_only_under_a_server_that_sends_the_answer_first(routed: Services) -> None:
+    _postgres_only(routed)
+    add_agent(routed, "marie")
+    decided = routed.call_lifecycle.route(RouteRequest("c1", "r1", CITIZEN, OUR_NUMBER, 1))
+    assert decided["action"] == "ring"
+    assert count(routed, "call_legs") == 1 and count(routed, "cti_requests", "response IS NOT NULL") == 1
+
+
+def test_effects_that_fail_after_the_answer_give_the_call_and_the_request_id_back(
+        routed: Services, monkeypatch: Any, caplog: pytest.LogCaptureFixture) -> None:
+    _postgres_only(routed)
+    marie = add_agent(routed, "marie")
+    lifecycle = routed.call_lifecycle
+
+    def failing(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(lifecycle, "_write_in", failing)
+    decided, pending = _route_leaving_effects(routed)
+    run_all(pending)
+    monkeypatch.undo()
+    assert [t["agent_id"] for t in decided["targets"]] == [marie]
+    assert "were not written" in caplog.text
+    assert count(routed, "calls") == 1 and count(routed, "call_legs") == 0
+    assert count(routed, "cti_requests") == 0  # a repeat decides afresh rather than wait for an answer
+    # The row is free: the call's answer is processed at once, and adds the leg it finds missing.
+    answered = lifecycle.handle_event(CallEvent("e1", CallEventKind.ANSWER, "c1", agent="marie"))
+    assert answered["answered_by"] == marie
+    legs = lifecycle.record("c1")["legs"]
+    assert [(leg["agent_id"], leg["outcome"]) for leg in legs] == [(marie, "answered")]

@@ -36,14 +36,24 @@ EventSource.prototype.addEventListener = function (type, listener, options) {
     return listener.call(this, event);
   }, options);
 };
+window.__waiting = {};  // registration number -> resolvers of the bench's waits for it
 new MutationObserver(() => {
   for (const node of document.querySelectorAll('#callers .reg')) {
     const reg = node.textContent.trim();
-    if (!(reg in window.__seen)) window.__seen[reg] = performance.timeOrigin + performance.now();
+    if (!(reg in window.__seen)) {
+      window.__seen[reg] = performance.timeOrigin + performance.now();
+      for (const resolve of window.__waiting[reg] || []) resolve(window.__seen[reg]);
+      delete window.__waiting[reg];
+    }
   }
 }).observe(document, {childList: true, subtree: true, characterData: true});
 """
-SEEN = "reg => (window.__seen && window.__seen[reg]) || null"
+# Resolved by the observer when the number appears (or with null after the timeout): the bench waits
+# without polling the page, which would take CPU from the delivery it measures.
+SEEN = """([reg, timeoutMs]) => window.__seen[reg] || new Promise(resolve => {
+  (window.__waiting[reg] = window.__waiting[reg] || []).push(resolve);
+  setTimeout(() => resolve(window.__seen[reg] || null), timeoutMs);
+})"""
 FIRST_POP_AFTER = "t => window.__pops.find(pop => pop[1] >= t) || null"
 NOW = "() => performance.timeOrigin + performance.now()"
 
@@ -57,11 +67,8 @@ class AgentPage:
 
     def seen_at(self, registration_number: str, timeout_s: float) -> float | None:
         """Wait for the number in the page's DOM; return when it appeared, on our clock (ms since epoch)."""
-        try:
-            self.page.wait_for_function(SEEN, arg=registration_number, timeout=timeout_s * 1000, polling=20)
-        except Exception:  # noqa: BLE001 - a pop that never came is counted, not raised
-            return None
-        return float(self.page.evaluate(SEEN, registration_number)) - self.offset_ms
+        seen = self.page.evaluate(SEEN, [registration_number, timeout_s * 1000])
+        return None if seen is None else float(seen) - self.offset_ms
 
     def pop_after(self, sent_ms: float) -> tuple[float, float] | None:
         """Return (when Redis took it, when the page got it) of the first pop after ``sent_ms``, our clock."""

@@ -1,6 +1,5 @@
-"""A new call's first ringing route pops and writes its effects after its answer, holding the call's row
-(PostgreSQL, real Redis): the call's next event waits for them; a failure gives the lock and the request
-id back; a screen-pop that cannot be built is left out (both databases)."""
+"""A new call's first ringing route writes its effects after its answer, holding the call's row (PostgreSQL,
+real Redis): the call's next event waits for them; a failure gives the lock and the request id back."""
 
 from __future__ import annotations
 
@@ -46,7 +45,7 @@ def test_the_call_s_next_event_waits_for_the_effects_its_route_left_for_after_th
     try:
         assert sorted(t["agent_id"] for t in decided["targets"]) == sorted([marie, jan])
         assert len(pending) == 2  # the effects, then the supervisors' snapshots
-        assert count(routed, "call_legs") == 0 and routed.live.kinds(marie) == []
+        assert count(routed, "call_legs") == 0 and routed.live.kinds(marie) == ["screen_pop"]
         done: list[float] = []
         event = CallEvent("e1", kind, "c1", agent="marie" if kind is CallEventKind.ANSWER else None,
                           cause="normalClearing")
@@ -74,8 +73,7 @@ def test_the_call_s_next_event_waits_for_the_effects_its_route_left_for_after_th
         assert record["outcome"] == "abandoned"
         assert outcomes == {marie: "no_answer", jan: "no_answer"} and ended == {marie, jan}
         assert presence == {marie: "available", jan: "available"}
-    # Each agent's panel was told in order: the caller, rung, then what the event made of them.
-    assert routed.live.kinds(jan)[:2] == ["screen_pop", "presence"]
+    # Each agent's panel was told in order: rung, then what the event made of them.
     assert [d["status"] for _, k, d in routed.live.agents if k == "presence" and _ == jan][-2:] == [
         "ringing", "available"]
 
@@ -110,39 +108,3 @@ def test_effects_that_fail_after_the_answer_give_the_call_and_the_request_id_bac
     assert answered["answered_by"] == marie
     legs = lifecycle.record("c1")["legs"]
     assert [(leg["agent_id"], leg["outcome"]) for leg in legs] == [(marie, "answered")]
-
-
-def test_a_route_decides_on_who_is_calling_and_builds_the_screen_pop_after_its_answer(
-        routed: Services, monkeypatch: Any) -> None:
-    _postgres_only(routed)
-    marie = add_agent(routed, "marie")
-    looked_up: list[str] = []
-    original = routed.screen_pop.lookup
-    monkeypatch.setattr(routed.screen_pop, "lookup",
-                        lambda number: looked_up.append(number) or original(number))
-    routed.live.agents.clear()
-    decided, pending = _route_leaving_effects(routed)
-    try:
-        assert decided["action"] == "ring" and looked_up == []
-    finally:
-        run_all(pending)
-    assert looked_up == [CITIZEN]
-    [(_, _, pop)] = [entry for entry in routed.live.agents if entry[0] == marie and entry[1] == "screen_pop"]
-    assert (pop["call_id"], pop["lookup"]["number"], pop["lookup"]["unknown"]) == ("c1", CITIZEN, True)
-
-
-def test_a_screen_pop_that_cannot_be_built_is_left_out_and_the_call_rings_all_the_same(
-        routed: Services, monkeypatch: Any, caplog: pytest.LogCaptureFixture) -> None:
-    marie = add_agent(routed, "marie")
-
-    def failing(number: str) -> dict[str, Any]:
-        raise RuntimeError("the CRM went away")
-
-    monkeypatch.setattr(routed.screen_pop, "lookup", failing)
-    routed.live.agents.clear()
-    decided, pending = _route_leaving_effects(routed)
-    run_all(pending)
-    assert [t["agent_id"] for t in decided["targets"]] == [marie]
-    assert "screen-pop of 1 agents was not built" in caplog.text
-    assert routed.live.kinds(marie) == ["presence"]
-    assert count(routed, "call_legs") == 1 and count(routed, "cti_requests", "response IS NOT NULL") == 1

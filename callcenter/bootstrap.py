@@ -23,6 +23,9 @@ class Services:
     redis: Any
     job_queue: Any
     extras: dict[str, Any] = field(default_factory=dict)
+    # The screen-pop's reads: a pool of their own on PostgreSQL (db.engine.make_read_engine), the engine
+    # itself elsewhere; None: the engine.
+    read_engine: Any = None
 
     def __getattr__(self, name: str) -> Any:
         # Use-case objects registered by feature modules (calendar, health, questions, …).
@@ -31,25 +34,30 @@ class Services:
         except KeyError:
             raise AttributeError(name) from None
 
+    def dispose_pools(self) -> None:
+        """Close every pooled database connection (before fork: a child opens its own)."""
+        for engine in {id(e): e for e in (self.engine, self.read_engine) if e is not None}.values():
+            engine.dispose()
+
     def close(self) -> None:
         """Release pools and connections (before fork, at shutdown)."""
         lifecycle = self.extras.get("call_lifecycle")
         if lifecycle is not None:
             lifecycle.close()
-        if self.engine is not None:
-            self.engine.dispose()
+        self.dispose_pools()
         if self.redis is not None:
             self.redis.close()
 
 
 def build_services(settings: Settings, **overrides: Any) -> Services:
     """Wire the real adapters, letting tests replace any of them by keyword."""
-    from callcenter.db.engine import make_engine, make_session_factory
+    from callcenter.db.engine import make_engine, make_read_engine, make_session_factory
     from callcenter.db.uow import SqlAlchemyUnitOfWork
     from callcenter.services.clock import SystemClock
 
     clock = overrides.pop("clock", None) or SystemClock()
     engine = overrides.pop("engine", None) or make_engine(settings.effective_database_url)
+    read_engine = overrides.pop("read_engine", None) or make_read_engine(engine)
     session_factory = make_session_factory(engine)
     uow = overrides.pop("uow", None) or (lambda: SqlAlchemyUnitOfWork(session_factory))
     redis = overrides.pop("redis", None)
@@ -63,7 +71,7 @@ def build_services(settings: Settings, **overrides: Any) -> Services:
 
         job_queue = RqJobQueue(redis)
     services = Services(settings=settings, clock=clock, engine=engine, uow=uow, redis=redis,
-                        job_queue=job_queue)
+                        job_queue=job_queue, read_engine=read_engine)
     from callcenter.wiring import FEATURES
 
     for name, build in FEATURES:

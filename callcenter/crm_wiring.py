@@ -105,7 +105,9 @@ def build_questions(s: Any) -> QuestionService:
 
 
 def build_screen_pop(s: Any) -> ScreenPopService:
-    # Reads only, on a bare autocommit Connection: no BEGIN/ROLLBACK round trips, no Session.
+    # Reads only, on a bare autocommit Connection: no BEGIN/ROLLBACK round trips, no Session. On a pool
+    # of their own: a new call's route builds its screen-pop while it holds the call's row, and the call's
+    # next events wait on that row holding connections of the main pool (services.call_lifecycle).
     calendar = OfficeWorkingCalendar(s.calendar)
-    return ScreenPopService(autocommit_read_uow(s.engine), s.clock, calendar,
+    return ScreenPopService(autocommit_read_uow(s.read_engine or s.engine), s.clock, calendar,
                             office_zone(s.settings.timezone), working_days_left=calendar.working_days_left)

@@ -23,7 +23,8 @@ RECYCLE_S = 1800
 WROTE = "callcenter_wrote"  # in a connection's info: its transaction ran more than SELECTs
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20,
+                pool_timeout: float = 30.0) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout for several processes."""
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1]
@@ -35,13 +36,22 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     # LIFO: the connection given back last is the next one out, so that steps one after another run on
     # the same warm server process; with FIFO, once a second thread had used the pool (the supervisors'
     # snapshots), steps took turns between connections, 0.3 ms slower at p50 (docs/benchmarks.md).
-    engine = create_engine(url, pool_size=pool_size, max_overflow=20, pool_recycle=RECYCLE_S,
-                           pool_use_lifo=True)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout,
+                           pool_recycle=RECYCLE_S, pool_use_lifo=True)
     event.listen(engine.pool, "checkin", _note_checkin)
     event.listen(engine, "begin", _note_begin)
     event.listen(engine, "before_cursor_execute", _note_statement)
     event.listen(engine.pool, "checkout", lambda conn, record, _proxy: _ping_if_idle(engine, conn, record))
     return engine
+
+
+def make_read_engine(engine: Engine, *, pool_size: int = 5) -> Engine:
+    """Return the engine of reads that must never wait for a connection behind steps waiting on a row
+    lock (the screen-pop's): on PostgreSQL an engine of the same database with a pool of its own, else
+    ``engine`` itself (SQLite's writers wait on the database, not on rows)."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return make_engine(engine.url.render_as_string(hide_password=False), pool_size=pool_size)
 
 
 def _note_begin(conn: Connection) -> None:

@@ -28,7 +28,7 @@ class ForkSafeWorker(Worker):
     def fork_work_horse(self, job: Job, queue: Queue) -> None:
         # A pooled connection copied into the horse would be used by two processes at once:
         # empty the pool first, the horse opens its own connections.
-        runtime.services().engine.dispose()
+        runtime.services().dispose_pools()
         super().fork_work_horse(job, queue)
 
     def perform_job(self, job: Job, queue: Queue, execution: Any) -> bool:
@@ -36,7 +36,7 @@ class ForkSafeWorker(Worker):
             return bool(super().perform_job(job, queue, execution))
         finally:
             if self.is_horse:  # the horse leaves by os._exit(): close its connections politely first
-                runtime.services().engine.dispose()
+                runtime.services().dispose_pools()
 
     def _install_signal_handlers(self) -> None:
         # The process's main installed SIGTERM/SIGINT handlers that call WorkerProcess.stop(), which
@@ -61,7 +61,7 @@ class WorkerProcess:
         runtime.set_services(services)
         try:
             self._worker = ForkSafeWorker(self._queues, connection=services.redis, worker_ttl=WORKER_TTL_S)
-            services.engine.dispose()  # rq forks its scheduler process inside work()
+            services.dispose_pools()  # rq forks its scheduler process inside work()
             if self._stopped:
                 return False
             level = services.settings.log_level

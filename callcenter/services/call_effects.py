@@ -6,6 +6,7 @@ the answer kept for repeats of the request) and then publishes them to the live 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,13 +18,23 @@ from callcenter.services.routing_ports import Applied, JsonDict, RoutingUnitOfWo
 from callcenter.services.routing_records import persist
 
 
+@dataclass(frozen=True)
+class Pop:
+    """A screen-pop for the agents just offered a call in a round; its payload (the caller's history,
+    read from the CRM) is built when it is sent."""
+
+    agents: tuple[int, ...]
+    round: int
+    payload: Callable[[], JsonDict]
+
+
 @dataclass
 class Effects:
     changes: list[Applied[Any]] = field(default_factory=list)
     new_legs: list[Leg] = field(default_factory=list)
     ended_legs: list[tuple[tuple[int, ...] | None, LegOutcome]] = field(default_factory=list)
     answered_leg: tuple[int, int] | None = None  # (agent id, round)
-    pops: list[tuple[tuple[int, ...], JsonDict]] = field(default_factory=list)  # (agents, screen-pop payload)
+    pops: list[Pop] = field(default_factory=list)
     answered: tuple[tuple[int, ...], int | None] | None = None  # (agents offered the call, who answered)
     ended: tuple[tuple[int, ...], str | None, str | None] | None = None  # (agents involved, cause, outcome)
     wrap_ups: list[AgentState] = field(default_factory=list)

@@ -8,6 +8,7 @@ it keeps wins, and the shared state follows it. ``handle`` then changes presence
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,7 +19,7 @@ from callcenter.domain.call_records import CallRecord, Leg, apply_event, ends_le
 from callcenter.domain.errors import Conflict, RuleViolation
 from callcenter.domain.routing import RoutingPolicy
 from callcenter.services.agents import AgentService
-from callcenter.services.call_effects import Effects
+from callcenter.services.call_effects import Effects, Pop
 from callcenter.services.call_router import CallRouter
 from callcenter.services.routing_ports import JsonDict, RoutingStore, RoutingUnitOfWork
 
@@ -77,7 +78,8 @@ class CallEventHandler:
         if applied.result:
             round_ = max(record.round, 1)
             effects.new_legs.append(Leg(record.call_id, agent_id, round_, prepared.at))
-            effects.pops.append(((agent_id,), self._router.pop_payload(record, round_)))
+            effects.pops.append(Pop((agent_id,), round_, functools.partial(self._router.pop_payload, record,
+                                                                           round_)))
 
     def _answer(self, prepared: Prepared, effects: Effects, now: datetime) -> None:
         record = prepared.record

@@ -15,10 +15,11 @@ screen-pops go out as soon as the shared state holds the decision, before the ef
 The effects (legs, presence and its log, the routing row, the answer kept for repeats, webhook events)
 and the agents' live updates are done before the answer: the next event of the call may come at once,
 to another node. One exception, the first route of a call that rang agents under the production
-server (PostgreSQL, Redis answering): the call's row is locked, the answer goes out, and the effects
-follow in the transaction holding that lock; the call's next event reads the row locked first, so it
-waits for them (a route decision no longer waits for fifty agents' bookkeeping). The supervisors'
-snapshots (queue, the day's figures) are read and sent after the answer, at most once per
+server (PostgreSQL, Redis answering): the call's row is locked, the answer goes out, and the
+screen-pops (built then, from the CRM) and the effects follow in the transaction holding that lock;
+the call's next event reads the row locked first, so it waits for them (a route decision waits
+neither for the caller's history nor for fifty agents' bookkeeping). The supervisors' snapshots
+(queue, the day's figures) are read and sent after the answer, at most once per
 ``supervisor_refresh_s`` by one thread of the process (services.supervisor_snapshots), or with a
 refresh of 0 once the response is sent under the production server (services.after_response), and at
 once anywhere else.
@@ -189,12 +190,11 @@ class CallLifecycle:
         except BaseException:
             self._release(kind, key)
             raise
-        self._pop(effects)  # the shared state holds the decision: the rung agents see the caller at once
         if recorded_now and self._defers(effects):
             # A call recorded a moment ago in one statement, rung while Redis answers: its row is locked,
-            # the answer goes out, and the step's writes follow in the transaction holding the lock. The
-            # call's next event (telephony may send it at once, to another node) reads that row locked
-            # before doing anything, so it waits for these writes as if they had come before the answer.
+            # the answer goes out, then the screen-pops and the step's writes, in the transaction holding
+            # the lock. The call's next event (telephony may send it at once, to another node) reads that
+            # row locked before doing anything, so it waits for these writes as if they had come first.
             held = ExitStack()
             uow = held.enter_context(self._uow())
             try:
@@ -206,6 +206,7 @@ class CallLifecycle:
             after_response(functools.partial(self._write_held, held, uow, kind, key, call_id, response,
                                              effects, now))
         else:
+            self._pop(effects)  # the shared state holds the decision: the rung agents see the caller at once
             self._write(kind, key, call_id, response, effects, now)
         for state in effects.wrap_ups:  # once the wrap-up is stored
             self._presence.schedule_wrap_up_end(state)
@@ -243,7 +244,9 @@ class CallLifecycle:
 
     def _write_held(self, held: ExitStack, uow: RoutingUnitOfWork, kind: str, key: str, call_id: str,
                     response: JsonDict, effects: Effects, now: datetime) -> None:
-        """Write a step's effects in the transaction holding its call's row, once its answer is sent."""
+        """Pop, then write a step's effects in the transaction holding its call's row, once its answer
+        is sent."""
+        self._pop(effects)
         try:
             with held:  # a failure rolls back and gives the connection (and the lock) back
                 self._write_in(uow, kind, key, call_id, response, effects, now, publish=True)
@@ -290,9 +293,16 @@ class CallLifecycle:
             uow.commit()
 
     def _pop(self, effects: Effects) -> None:
+        """Send the screen-pops, each built now; one that cannot be built (the CRM failing) is logged and
+        left out: the call rings all the same, and the panel can look the caller up again."""
         with self._events.batch() as batch:
-            for agent_ids, payload in effects.pops:
-                batch.screen_pop(agent_ids, payload)
+            for pop in effects.pops:
+                try:
+                    payload = pop.payload()
+                except Exception:
+                    log.exception("the screen-pop of %s agents was not built", len(pop.agents))
+                    continue
+                batch.screen_pop(pop.agents, payload)
 
     def _publish(self, call_id: str, effects: Effects) -> None:
         with self._events.batch() as batch:  # what the agents see, in one round trip

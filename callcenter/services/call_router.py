@@ -27,7 +27,7 @@ from callcenter.domain.errors import Conflict, DomainError
 from callcenter.domain.presence import AgentState
 from callcenter.domain.routing import BUSY, CLOSED, PROBE, Candidate, RoutingPolicy
 from callcenter.services.agents import AgentService
-from callcenter.services.call_effects import Effects
+from callcenter.services.call_effects import Effects, Pop
 from callcenter.services.caller_pops import CallerPops, contact_languages, exact_contact
 from callcenter.services.routing_ports import (
     CallbackDesk,
@@ -131,7 +131,7 @@ class CallRouter:
                 "write_address": self._settings.write_address, "text": TEMPLATES[PROBE][language]}
 
     def _new_record(self, req: RouteRequest, now: datetime) -> CallRecord:
-        pop = self._pops.get(req.from_number)
+        pop = self._pops.callers(req.from_number)
         return CallRecord(req.call_id, req.from_number, req.to_number, Direction.INBOUND, now,
                           contact_id=exact_contact(pop), language=self._language(pop, req.to_number),
                           test=req.test, last_seen=now)
@@ -149,7 +149,7 @@ class CallRouter:
         if record.from_number == UNKNOWN:
             record = replace(record, from_number=req.from_number, to_number=req.to_number)
         if record.language is None:
-            pop = self._pops.get(record.from_number)
+            pop = self._pops.callers(record.from_number)
             record = replace(record, language=self._language(pop, record.to_number),
                              contact_id=record.contact_id or exact_contact(pop))
         return replace(record, test=record.test or req.test)
@@ -232,7 +232,8 @@ class CallRouter:
             if reserved.result:
                 effects.add(reserved, queue_changed=True)
                 effects.new_legs.extend(Leg(record.call_id, agent, req.round, now) for agent in targets)
-                effects.pops.append((targets, self._pop_payload(record, req.round)))
+                effects.pops.append(Pop(targets, req.round, functools.partial(self._pop_payload, record,
+                                                                              req.round)))
                 return self._ring(targets, decision.timeout_s, req.round, record), effects
         return {"action": "wait", "retry_after_s": retry}, effects
 
@@ -270,9 +271,9 @@ class CallRouter:
                 "lookup": self._pops.get(record.from_number)}
 
     def warm(self, number: str) -> None:
-        """Look the caller up before prepare()'s transaction opens (the lookup is kept for its rounds;
-        a waiting caller's next step, which needs none, does not look it up)."""
-        self._pops.get(number)
+        """Read who the caller is before prepare()'s transaction opens (kept for the call's rounds; a
+        waiting caller's next step, which needs none, does not read it)."""
+        self._pops.callers(number)
 
     def pop_payload(self, record: CallRecord, round_: int) -> JsonDict:
         """Return the screen-pop of a call for an agent rung by telephony itself (a ringing event)."""

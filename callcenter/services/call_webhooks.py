@@ -29,8 +29,8 @@ def call_webhook_events(uow: RoutingUnitOfWork, call_id: str, effects: Effects) 
     if record is None:
         return []
     call = call_data(record)
-    events = [OutboundEvent(CALL_RINGING, {**call, "round": int(pop["round"]), "agent_ids": sorted(agents)})
-              for agents, pop in effects.pops]
+    events = [OutboundEvent(CALL_RINGING, {**call, "round": pop.round, "agent_ids": sorted(pop.agents)})
+              for pop in effects.pops]
     if effects.answered is not None:
         offered, _ = effects.answered  # the winner is the record's agent_id
         events.append(OutboundEvent(CALL_ANSWERED, {**call, "offered_agent_ids": sorted(offered)}))

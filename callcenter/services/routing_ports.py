@@ -274,6 +274,11 @@ class CallerLookup(Protocol):
         """Return the screen-pop payload of ``number`` (raise InvalidInput when it is no number)."""
         ...
 
+    def callers(self, number: str) -> JsonDict:
+        """Return the payload's ``contacts`` with only ``id``, ``language`` and ``match`` each, read more
+        cheaply (raise InvalidInput when it is no number)."""
+        ...
+
 
 class CallbackDesk(Protocol):
     def register_callback(self, record: CallRecord, language: str) -> str | None:

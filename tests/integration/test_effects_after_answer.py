@@ -1,5 +1,6 @@
-"""A new call's first ringing route writes its effects after its answer, holding the call's row (PostgreSQL,
-real Redis): the call's next event waits for them; a failure gives the lock and the request id back."""
+"""A new call's first ringing route pops and writes its effects after its answer, holding the call's row
+(PostgreSQL, real Redis): the call's next event waits for them; a failure gives the lock and the request
+id back; a screen-pop that cannot be built is left out (both databases)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,18 @@ from typing import Any
 import pytest
 
 from callcenter.bootstrap import Services
+from callcenter.db.engine import make_engine
 from callcenter.domain.call_events import CallEvent, CallEventKind, RouteRequest
 from callcenter.services.after_response import collecting, run_all
+from callcenter.services.clock import FixedClock
 from tests.integration.routing_support import (  # noqa: F401
     CITIZEN,
     OUR_NUMBER,
+    T0,
     add_agent,
     count,
     routed_services,
+    routing_services,
 )
 
 pytestmark = pytest.mark.redis
@@ -45,7 +50,7 @@ def test_the_call_s_next_event_waits_for_the_effects_its_route_left_for_after_th
     try:
         assert sorted(t["agent_id"] for t in decided["targets"]) == sorted([marie, jan])
         assert len(pending) == 2  # the effects, then the supervisors' snapshots
-        assert count(routed, "call_legs") == 0 and routed.live.kinds(marie) == ["screen_pop"]
+        assert count(routed, "call_legs") == 0 and routed.live.kinds(marie) == []
         done: list[float] = []
         event = CallEvent("e1", kind, "c1", agent="marie" if kind is CallEventKind.ANSWER else None,
                           cause="normalClearing")
@@ -73,7 +78,8 @@ def test_the_call_s_next_event_waits_for_the_effects_its_route_left_for_after_th
         assert record["outcome"] == "abandoned"
         assert outcomes == {marie: "no_answer", jan: "no_answer"} and ended == {marie, jan}
         assert presence == {marie: "available", jan: "available"}
-    # Each agent's panel was told in order: rung, then what the event made of them.
+    # Each agent's panel was told in order: the caller, rung, then what the event made of them.
+    assert routed.live.kinds(jan)[:2] == ["screen_pop", "presence"]
     assert [d["status"] for _, k, d in routed.live.agents if k == "presence" and _ == jan][-2:] == [
         "ringing", "available"]
 
@@ -108,3 +114,88 @@ def test_effects_that_fail_after_the_answer_give_the_call_and_the_request_id_bac
     assert answered["answered_by"] == marie
     legs = lifecycle.record("c1")["legs"]
     assert [(leg["agent_id"], leg["outcome"]) for leg in legs] == [(marie, "answered")]
+
+
+def test_a_route_decides_on_who_is_calling_and_builds_the_screen_pop_after_its_answer(
+        routed: Services, monkeypatch: Any) -> None:
+    _postgres_only(routed)
+    marie = add_agent(routed, "marie")
+    looked_up: list[str] = []
+    original = routed.screen_pop.lookup
+    monkeypatch.setattr(routed.screen_pop, "lookup",
+                        lambda number: looked_up.append(number) or original(number))
+    routed.live.agents.clear()
+    decided, pending = _route_leaving_effects(routed)
+    try:
+        assert decided["action"] == "ring" and looked_up == []
+    finally:
+        run_all(pending)
+    assert looked_up == [CITIZEN]
+    [(_, _, pop)] = [entry for entry in routed.live.agents if entry[0] == marie and entry[1] == "screen_pop"]
+    assert (pop["call_id"], pop["lookup"]["number"], pop["lookup"]["unknown"]) == ("c1", CITIZEN, True)
+
+
+def test_a_screen_pop_that_cannot_be_built_is_left_out_and_the_call_rings_all_the_same(
+        routed: Services, monkeypatch: Any, caplog: pytest.LogCaptureFixture) -> None:
+    marie = add_agent(routed, "marie")
+
+    def failing(number: str) -> dict[str, Any]:
+        raise RuntimeError("the CRM went away")
+
+    monkeypatch.setattr(routed.screen_pop, "lookup", failing)
+    routed.live.agents.clear()
+    decided, pending = _route_leaving_effects(routed)
+    run_all(pending)
+    assert [t["agent_id"] for t in decided["targets"]] == [marie]
+    assert "screen-pop of 1 agents was not built" in caplog.text
+    assert routed.live.kinds(marie) == ["presence"]
+    assert count(routed, "call_legs") == 1 and count(routed, "cti_requests", "response IS NOT NULL") == 1
+
+
+POOL_TIMEOUT_S = 5.0
+
+
+@pytest.mark.parametrize("own_pool", [True, pytest.param(False, marks=pytest.mark.xfail(
+    strict=True, reason="on the main pool, the screen-pop waits for a connection the call's events hold"))])
+def test_the_screen_pop_is_built_while_the_call_s_events_hold_every_pooled_connection(
+        make_settings: Any, database_url: str, redis_url: str, own_pool: bool) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a route's effects wait on the call's row on PostgreSQL only")
+    settings = make_settings(database_url=database_url, redis_url=redis_url, cti_secret="test-secret",
+                             service_numbers=f"{OUR_NUMBER}=fr", max_wait_s=120)
+    # Two connections: the route holding the call's row takes one, its answer event waiting on the row the
+    # other, and the hang-up waits for one of them.
+    engine = make_engine(database_url, pool_size=2, max_overflow=0, pool_timeout=POOL_TIMEOUT_S)
+    shared = {} if own_pool else {"read_engine": engine}
+    routed = routing_services(settings, FixedClock(T0), engine=engine, **shared)
+    try:
+        marie, jan = add_agent(routed, "marie"), add_agent(routed, "jan")
+        routed.live.agents.clear()
+        decided, pending = _route_leaving_effects(routed)
+        assert decided["action"] == "ring"
+        errors: list[BaseException] = []
+
+        def send(event: CallEvent) -> None:
+            try:
+                routed.call_lifecycle.handle_event(event)
+            except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+                errors.append(exc)
+
+        events = [CallEvent("e1", CallEventKind.ANSWER, "c1", agent="marie"),
+                  CallEvent("e2", CallEventKind.HANGUP, "c1", cause="normalClearing")]
+        threads = [threading.Thread(target=send, args=(event,)) for event in events]
+        for thread in threads:  # the answer first: it waits on the row, the hang-up for a connection
+            thread.start()
+            time.sleep(0.3)
+        started = time.monotonic()
+        run_all(pending)
+        took = time.monotonic() - started
+        for thread in threads:
+            thread.join(3 * POOL_TIMEOUT_S)
+        assert took < POOL_TIMEOUT_S / 2, f"the route's work after its answer took {took:.1f} s"
+        assert errors == [] and not any(thread.is_alive() for thread in threads)
+        assert routed.live.kinds(marie)[0] == "screen_pop" and routed.live.kinds(jan)[0] == "screen_pop"
+        record = routed.call_lifecycle.record("c1")
+        assert (record["agent_id"], record["outcome"]) == (marie, "answered")
+    finally:
+        routed.close()

@@ -40,17 +40,18 @@ def test_a_switchboard_nobody_gave_shows_the_organisations_first_members_by_name
     assert pop["more_contacts"] is True
 
 
-def _statements_of_lookup(crm: Services, number: str) -> list[str]:
+def _statements_of_lookup(crm: Services, number: str, *, callers_only: bool = False) -> list[str]:
     sent: list[str] = []
 
     def record(conn: object, cursor: object, statement: str, *_: object) -> None:
         sent.append(statement)
 
-    event.listen(crm.engine, "before_cursor_execute", record)
+    reads = crm.read_engine  # the screen-pop's reads (a pool of their own on PostgreSQL)
+    event.listen(reads, "before_cursor_execute", record)
     try:
-        crm.screen_pop.lookup(number)
+        (crm.screen_pop.callers if callers_only else crm.screen_pop.lookup)(number)
     finally:
-        event.remove(crm.engine, "before_cursor_execute", record)
+        event.remove(reads, "before_cursor_execute", record)
     return sent
 
 
@@ -68,6 +69,16 @@ def test_a_lookup_reads_each_kind_of_number_in_few_statements(crm: Services) -> 
     numbers = ("0471 12 34 56", "02 555 12 13", SWITCHBOARD, "04 220 70 00", "0499 99 99 99")
     counts = [len(_statements_of_lookup(crm, number)) for number in numbers]
     assert counts == [3, 3, 3, 4, 1]
+    # Who the number belongs to, all routing needs before it decides: the first of those statements
+    # (two for a switchboard of two organisations), and the same people as the screen-pop shows.
+    counts = [len(_statements_of_lookup(crm, number, callers_only=True)) for number in numbers]
+    assert counts == [1, 1, 1, 2, 1]
+    for number in numbers:
+        pop, callers = crm.screen_pop.lookup(number), crm.screen_pop.callers(number)
+        assert callers == {"number": pop["number"], "contacts": [
+            {"id": c["id"], "language": c["language"], "match": c["match"]} for c in pop["contacts"]]}
+    anne = crm.screen_pop.callers("0471 12 34 56")["contacts"]
+    assert [(c["language"], c["match"]) for c in anne] == [("nl", "exact")]
 
 
 def test_the_people_behind_a_switchboard_pop_with_their_numbers_in_order(crm: Services) -> None:

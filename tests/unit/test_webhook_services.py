@@ -31,7 +31,7 @@ from callcenter.domain.webhooks import (
     NoSuchWebhookEvent,
     OutboundEvent,
 )
-from callcenter.services.call_effects import Effects
+from callcenter.services.call_effects import Effects, Pop
 from callcenter.services.call_webhooks import call_webhook_events
 from callcenter.services.clock import FixedClock
 from callcenter.services.question_webhooks import question_changed, question_created
@@ -282,7 +282,7 @@ def test_a_call_step_gives_ringing_answered_and_ended_events_from_its_record() -
     record = CallRecord("c1", "+32471123456", "+3225088586", Direction.INBOUND, NOW, answered_at=NOW,
                         ended_at=NOW + timedelta(minutes=3), agent_user_id=5, outcome="answered",
                         language="fr", hangup_cause="normalClearing")
-    effects = Effects(pops=[((6, 5), {"round": 2})], answered=((5, 6), 5),
+    effects = Effects(pops=[Pop((6, 5), 2, lambda: {"round": 2})], answered=((5, 6), 5),
                       ended=((5, 6), "normalClearing", "answered"))
     events = call_webhook_events(_CallUow(record), "c1", effects)  # type: ignore[arg-type]
     assert [e.type for e in events] == ["call.ringing", "call.answered", "call.ended"]

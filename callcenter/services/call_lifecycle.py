@@ -8,21 +8,20 @@
 - ``waiting() -> list[dict]``: callers in the queue, oldest first, with how long they have waited.
 - ``routing_health() -> dict``: whether routing runs on Redis or, degraded, on the database.
 
-Each request or event is processed once per id: its id is claimed in the database in the same
-transaction that records the call (before any Redis work), and the answer is stored with the rest of
-its effects, so a repeat gets the original answer — from any node, with or without Redis. The
-screen-pops go out as soon as the shared state holds the decision, before the effects are written.
-The effects (legs, presence and its log, the routing row, the answer kept for repeats, webhook events)
-and the agents' live updates are done before the answer: the next event of the call may come at once,
-to another node. One exception, the first route of a call that rang agents under the production
-server (PostgreSQL, Redis answering): the call's row is locked, the answer goes out, and the
-screen-pops (built then, from the CRM) and the effects follow in the transaction holding that lock;
-the call's next event reads the row locked first, so it waits for them (a route decision waits
-neither for the caller's history nor for fifty agents' bookkeeping). The supervisors' snapshots
-(queue, the day's figures) are read and sent after the answer, at most once per
-``supervisor_refresh_s`` by one thread of the process (services.supervisor_snapshots), or with a
-refresh of 0 once the response is sent under the production server (services.after_response), and at
-once anywhere else.
+Each request or event is processed once per id: its id is claimed in the database before any Redis work
+(a new call's route on PostgreSQL: in the statement that records the call), and the answer is stored
+with the rest of its effects, so a repeat gets the original answer — from any node, with or without
+Redis. The screen-pops go out as soon as the shared state holds the decision, before the effects are
+written. The effects (legs, presence and its log, the routing row, the answer kept for repeats, webhook
+events) and the agents' live updates are done before the answer: the next event of the call may come at
+once, to another node. One exception, the first route of a call that rang agents under the production
+server (PostgreSQL, Redis answering): the call's row is locked, the answer goes out, and the screen-pops
+(built then, from the CRM) and the effects follow in the transaction holding that lock; the call's next
+event reads the row locked first, so it waits for them (a route decision waits neither for the caller's
+history nor for fifty agents' bookkeeping). The supervisors' snapshots (queue, the day's figures) are
+read and sent after the answer, at most once per ``supervisor_refresh_s`` by one thread of the process
+(services.supervisor_snapshots), or with a refresh of 0 once the response is sent under the production
+server (services.after_response), and at once anywhere else.
 """
 
 from __future__ import annotations
@@ -102,7 +101,7 @@ class CallLifecycle:
                           lambda record, now: self._router.route(req, record, now),
                           peek=lambda stored, now: self._router.peek(stored, req, now),
                           before_prepare=lambda: self._router.warm(req.from_number),
-                          record_new=lambda uow, now: self._router.record_new(uow, req, now))
+                          new_call=lambda uow, now: self._router.new_call(uow, req, now))
 
     def handle_event(self, event: CallEvent) -> JsonDict:
         """Take a call event into account once; a repeated event_id gets the first answer."""
@@ -147,38 +146,37 @@ class CallLifecycle:
               process: Callable[[P, datetime], tuple[JsonDict, Effects]],
               peek: Callable[[CallRecord | None, datetime], P | None] | None = None,
               before_prepare: Callable[[], None] = lambda: None,
-              record_new: Callable[[RoutingUnitOfWork, datetime], P | None] | None = None) -> JsonDict:
+              new_call: Callable[[RoutingUnitOfWork, datetime], CallRecord | None] | None = None) -> JsonDict:
         """Claim the request id, prepare, process, write the effects with the answer kept for repeats.
 
         The claim stands alone. With ``peek``, the call's record is read with the claim, and a step
         that writes nothing before deciding (``peek`` gives what it prepares from that record: a waiting
         caller's next route) goes on without a transaction; the others prepare in one, after
         ``before_prepare`` (reads that should not hold the transaction open), told whether the read
-        found no such call (a new call: recorded at once, without reading it again). Such a new call
-        is first offered to ``record_new``, on the statements that stand alone: where one statement
-        records it, no transaction is opened at all (None: prepare as above). One connection at a
-        time: the autocommit one is given back before a transaction opens.
+        found no such call (a new call: recorded at once, without reading it again). ``new_call`` gives
+        the record of the call as it would be if new, where one statement can claim and record it: the
+        claim then records it too when it is new and the call unknown, and no transaction is opened at
+        all (it prepares nothing: its lookup may not run on the main pool's connections). One connection
+        at a time: the autocommit one is given back before a transaction opens.
         """
         now = self._clock.now()
         mine, prepared, recorded_now = False, None, False
         try:
             with self._autocommit_uow() as uow:
-                claim = uow.cti_requests.claim(kind, key, now, call_id=call_id if peek is not None else None)
+                fresh = new_call(uow, now) if new_call is not None else None
+                claim = uow.cti_requests.claim(kind, key, now, call_id=call_id if peek is not None else None,
+                                               new_call=fresh)
                 mine = claim.new or self._stale_claim(uow, kind, key, claim.response, claim.received_at, now)
-            if mine and peek is not None:
+            if mine and claim.recorded:
+                prepared, recorded_now = cast(P, fresh), True
+            elif mine and peek is not None:
                 prepared = peek(claim.call, now)
             if mine and prepared is None:
                 before_prepare()
                 absent = peek is not None and claim.call is None
-                if absent and record_new is not None:
-                    with self._autocommit_uow() as uow:
-                        prepared = record_new(uow, now)
-                        uow.commit()  # nothing left to commit on statements that stand alone
-                    recorded_now = prepared is not None
-                if prepared is None:
-                    with self._uow() as uow:
-                        prepared = prepare(uow, now, absent)
-                        uow.commit()
+                with self._uow() as uow:
+                    prepared = prepare(uow, now, absent)
+                    uow.commit()
         except BaseException:
             if mine:
                 self._release(kind, key)  # claimed but not prepared: a repeat starts afresh

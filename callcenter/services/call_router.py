@@ -80,17 +80,13 @@ class CallRouter:
             uow.call_records.save(record)
         return record
 
-    def record_new(self, uow: RoutingUnitOfWork, req: RouteRequest, now: datetime) -> CallRecord | None:
-        """Record a call not recorded a moment ago as prepare() would leave it, in one statement that
-        stands alone (``uow`` may commit each statement on its own); None when the database cannot
-        (then prepare() runs, in a transaction) or the call was recorded meanwhile (prepare() reads it)."""
+    def new_call(self, uow: RoutingUnitOfWork, req: RouteRequest, now: datetime) -> CallRecord | None:
+        """Return the record prepare() would add for the call if it is new, to be recorded with the
+        request's claim in one statement that stands alone; None when the database cannot (prepare()
+        then records it, in a transaction). Reads who is calling (kept for the call's rounds)."""
         if not uow.call_records.adds_in_one_statement():
             return None
-        record = self._completed_for_now(self._new_record(req, now), req, now)
-        try:
-            return uow.call_records.add(record)
-        except Conflict:  # its newCall was recorded at the same moment
-            return None
+        return self._completed_for_now(self._new_record(req, now), req, now)
 
     def peek(self, stored: CallRecord | None, req: RouteRequest, now: datetime) -> CallRecord | None:
         """Return what prepare() would, from the call's record as read without a lock (None: no such

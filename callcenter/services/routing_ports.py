@@ -218,12 +218,16 @@ class Claim:
     response: JsonDict | None = None  # the answer already given to it
     received_at: datetime | None = None
     call: CallRecord | None = None  # the call's record, when asked for with the claim (None: no such call)
+    recorded: bool = False  # the new call given with the claim was recorded with it
 
 
 class CtiRequestRepository(Protocol):
-    def claim(self, kind: str, key: str, at: datetime, *, call_id: str | None = None) -> Claim:
+    def claim(self, kind: str, key: str, at: datetime, *, call_id: str | None = None,
+              new_call: CallRecord | None = None) -> Claim:
         """Record that a request is being processed, or return what is known of it already; with
-        ``call_id``, also read that call's record (unlocked, in the same round trip where it can)."""
+        ``call_id``, also read that call's record (unlocked, in the same round trip where it can); with
+        ``new_call`` (a record of that call, where call_records.adds_in_one_statement()), also record it
+        when the claim is new and there is no such call, in the same statement (``Claim.recorded``)."""
         ...
 
     def take_over(self, kind: str, key: str, at: datetime, claimed_before: datetime) -> bool:

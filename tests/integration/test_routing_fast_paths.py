@@ -21,7 +21,7 @@ from callcenter.db.engine import make_engine, make_session_factory
 from callcenter.db.queries import call_records as call_records_queries
 from callcenter.db.uow import SqlAlchemyUnitOfWork
 from callcenter.domain.call_events import CallEvent, CallEventKind, LegOutcome, RouteRequest
-from callcenter.domain.call_records import CallRecord, CallRouting, CallState, Leg
+from callcenter.domain.call_records import UNKNOWN, CallRecord, CallRouting, CallState, Leg
 from callcenter.domain.calls import Direction
 from callcenter.domain.errors import Conflict
 from callcenter.domain.presence import AgentState, PresenceStatus
@@ -269,7 +269,7 @@ def test_a_waiting_step_is_two_statements_without_a_transaction_and_a_ringing_on
 
     def record(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
         mode = conn.get_execution_options().get("isolation_level")
-        steps[-1].append((" ".join(statement.split())[:60], mode))
+        steps[-1].append((" ".join(statement.split()), mode))
 
     event.listen(routed.engine, "before_cursor_execute", record)
     try:
@@ -283,12 +283,13 @@ def test_a_waiting_step_is_two_statements_without_a_transaction_and_a_ringing_on
     finally:
         event.remove(routed.engine, "before_cursor_execute", record)
     new_call, waits_on, _, rings = steps
-    # A new call: its claim alone, then the call recorded with its routing row: in one statement that
-    # stands alone where the database allows, else in a transaction.
+    # A new call: claimed and recorded with its routing row in one statement that stands alone where the
+    # database allows, else its claim alone and the call recorded in a transaction.
     assert new_call[0][1] == "AUTOCOMMIT"
     if routed.engine.dialect.name == "postgresql":
         assert [(s.split()[:2], mode) for s, mode in new_call if "INSERT INTO calls" in s] == [
-            (["WITH", "new_call"], "AUTOCOMMIT")]
+            (["WITH", "claimed"], "AUTOCOMMIT")]
+        assert "INSERT INTO call_routing" in new_call[0][0]
         assert not any(s.startswith("INSERT INTO call_routing") for s, _ in new_call)
     else:
         assert [mode for s, mode in new_call if s.startswith("INSERT INTO calls")] == [None]
@@ -316,21 +317,53 @@ def test_a_waiting_step_is_two_statements_without_a_transaction_and_a_ringing_on
 @pytest.mark.redis
 def test_a_new_call_recorded_by_its_new_call_event_between_the_claim_and_the_record_is_recorded_once(
         routed: Services, monkeypatch: Any) -> None:
+    if routed.engine.dialect.name == "postgresql":
+        pytest.skip("claimed and recorded in one statement: see the test of a newCall recorded meanwhile")
     # The route's claim read no call, so it records the call without reading it again: its newCall,
     # processed meanwhile (another node), makes that INSERT find the row, which is then read and used.
     router = routed.call_lifecycle._router
     original = router.warm
+    meanwhile: list[str] = []
 
     def new_call_meanwhile(number: str) -> None:
         monkeypatch.setattr(router, "warm", original)  # once
         routed.call_lifecycle.handle_event(CallEvent("e1", CallEventKind.NEW_CALL, "c1", CITIZEN, OUR_NUMBER))
+        meanwhile.append(number)
         original(number)
 
     monkeypatch.setattr(router, "warm", new_call_meanwhile)
     with collecting():
         decided = routed.call_lifecycle.route(RouteRequest("c1", "r1", CITIZEN, OUR_NUMBER, 1))
-    assert decided["action"] == "wait"
+    assert decided["action"] == "wait" and meanwhile == [CITIZEN]
     assert count(routed, "calls") == 1
+    record = routed.call_lifecycle.record("c1")
+    assert (record["from"], record["to"], record["language"]) == (CITIZEN, OUR_NUMBER, "fr")
+
+
+@pytest.mark.redis
+def test_a_new_call_whose_new_call_event_is_being_recorded_meanwhile_is_read_once_that_is_committed(
+        routed: Services) -> None:
+    if routed.engine.dialect.name != "postgresql":
+        pytest.skip("a route claims and records a new call in one statement on PostgreSQL only")
+    # Another node's newCall has inserted the call and not committed yet when the route claims the
+    # request and records the call: the route's INSERT waits for it, finds the call taken, and reads it.
+    other = routed.uow()
+    other.__enter__()
+    try:
+        other.call_records.add(CallRecord("c1", UNKNOWN, UNKNOWN, Direction.INBOUND, NOW))
+        decided: list[dict[str, Any]] = []
+        route = threading.Thread(target=lambda: decided.append(routed.call_lifecycle.route(
+            RouteRequest("c1", "r1", CITIZEN, OUR_NUMBER, 1))))
+        with collecting():
+            route.start()
+            time.sleep(0.3)
+            assert route.is_alive(), "the route did not wait for the call being recorded"
+            other.commit()
+            route.join(10)
+    finally:
+        other.__exit__(None, None, None)
+    assert [d["action"] for d in decided] == ["wait"]
+    assert count(routed, "calls") == 1 and count(routed, "call_routing") == 1
     record = routed.call_lifecycle.record("c1")
     assert (record["from"], record["to"], record["language"]) == (CITIZEN, OUR_NUMBER, "fr")
 

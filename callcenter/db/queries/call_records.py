@@ -16,6 +16,7 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
+    exists,
     false,
     func,
     insert,
@@ -287,6 +288,26 @@ def _claim(dialect: str) -> Any:
     return stmt.on_conflict_do_nothing(index_elements=["kind", "key"]).returning(CtiRequestRow.id)
 
 
+def claim_cti_request_recording_call(session: Session, kind: str, key: str, at: datetime,
+                                     call: dict[str, Any], routing: dict[str, Any]
+                                     ) -> tuple[bool, Row[Any] | None, Row[Any] | None, bool]:
+    """As claim_cti_request_reading_call, and when the claim is new and there is no such call, record it
+    (``call``: its columns with ``call_id``, ``routing``: its routing row's): (claimed, the earlier
+    claim's row if not, the call's row as it was before, recorded). PostgreSQL only: one statement, which
+    stands alone (the claim and the call with its routing row are written together or not at all). A call
+    recorded meanwhile by a transaction not committed yet is waited for, then neither read nor recorded.
+    """
+    call_columns = tuple(name for name in call if name != "call_id")
+    routing_columns = tuple(name for name in routing if name != "call_id")
+    params: dict[str, Any] = {"b_kind": kind, "b_key": key, "b_received_at": at, "b_call_id": call["call_id"]}
+    params.update({f"c_{name}": call[name] for name in call_columns})
+    params.update({f"r_{name}": routing[name] for name in routing_columns})
+    row = session.connection().execute(_claim_recording_call(call_columns, routing_columns), params).one()
+    prior = None if row.claimed_id is not None or row.received_at is None else row
+    return (row.claimed_id is not None, prior, row if row.call_id is not None else None,
+            row.recorded_id is not None)
+
+
 def claim_cti_request_reading_call(session: Session, kind: str, key: str, at: datetime,
                                    call_id: str) -> tuple[bool, Row[Any] | None, Row[Any] | None]:
     """Claim a request id and read a call: (claimed, the earlier claim's row if not, the call's row).
@@ -307,7 +328,10 @@ def claim_cti_request_reading_call(session: Session, kind: str, key: str, at: da
     return row.claimed_id is not None, prior, row if row.call_id is not None else None
 
 
-def _claim_reading_call_statement() -> Select[Any]:
+def _claim_reading_call_statement(new_call: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+                                  ) -> Select[Any]:
+    """The claim reading a call; with ``new_call`` (its call and routing columns, bound as c_<name> and
+    r_<name>), also recording it when the claim is new and the call id free (``recorded_id``)."""
     requests, calls = CtiRequestRow.__table__, CallRow.__table__
     routing, questions = CallRoutingRow.__table__, QuestionRow.__table__
     kind, key = bindparam("b_kind", type_=requests.c.kind.type), bindparam("b_key", type_=requests.c.key.type)
@@ -317,8 +341,23 @@ def _claim_reading_call_statement() -> Select[Any]:
                .on_conflict_do_nothing(index_elements=["kind", "key"])
                .returning(requests.c.id).cte("claimed"))
     one = select(literal_column("1").label("one")).subquery("one")
-    # An earlier claim and the call, each joined to the one row (null when absent).
-    return (select(select(claimed.c.id).scalar_subquery().label("claimed_id"),
+    recorded: list[Any] = []
+    if new_call is not None:
+        call_columns, routing_columns = new_call
+        call_id = bindparam("b_call_id", type_=calls.c.call_id.type)
+        values = select(call_id, *(bindparam(f"c_{name}", type_=calls.c[name].type) for name in call_columns)
+                        ).where(exists(select(claimed.c.id)))
+        inserted = (insert_on_conflict_for("postgresql", CallRow)
+                    .from_select(["call_id", *call_columns], values)
+                    .on_conflict_do_nothing(index_elements=["call_id"]).returning(calls.c.call_id).cte("new_call"))
+        with_routing = (insert(routing).from_select(
+            ["call_id", *routing_columns],
+            select(inserted.c.call_id, *(bindparam(f"r_{name}", type_=routing.c[name].type)
+                                         for name in routing_columns)))
+            .returning(routing.c.call_id).cte("new_routing"))
+        recorded.append(select(with_routing.c.call_id).scalar_subquery().label("recorded_id"))
+    # An earlier claim and the call as it was before, each joined to the one row (null when absent).
+    return (select(select(claimed.c.id).scalar_subquery().label("claimed_id"), *recorded,
                    requests.c.response, requests.c.received_at,
                    *calls.c, *(column.label(f"r_{column.key}") for column in routing.c),
                    questions.c.registration_number.label("question_number"))
@@ -329,6 +368,11 @@ def _claim_reading_call_statement() -> Select[Any]:
 
 
 _CLAIM_READING_CALL = _claim_reading_call_statement()
+
+
+@lru_cache(maxsize=4)
+def _claim_recording_call(call_columns: tuple[str, ...], routing_columns: tuple[str, ...]) -> Select[Any]:
+    return _claim_reading_call_statement((call_columns, routing_columns))
 
 
 def cti_request(session: Session, kind: str, key: str) -> CtiRequestRow | None:

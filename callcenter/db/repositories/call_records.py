@@ -92,12 +92,20 @@ class CtiRequestRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def claim(self, kind: str, key: str, at: datetime, *, call_id: str | None = None) -> Claim:
+    def claim(self, kind: str, key: str, at: datetime, *, call_id: str | None = None,
+              new_call: CallRecord | None = None) -> Claim:
         if call_id is not None:
-            claimed, prior, call = q.claim_cti_request_reading_call(self._session, kind, key, at, call_id)
+            recorded = False
+            if new_call is not None:
+                assert new_call.call_id == call_id and q.calls_in_one_statement(self._session)
+                claimed, prior, call, recorded = q.claim_cti_request_recording_call(
+                    self._session, kind, key, at, {"call_id": call_id, **_call_values(new_call)},
+                    {"call_id": call_id, **_routing_values(new_call)})
+            else:
+                claimed, prior, call = q.claim_cti_request_reading_call(self._session, kind, key, at, call_id)
             record = None if call is None else to_record(call)
             if claimed or prior is None:  # a claim not committed yet is one without answer
-                return Claim(claimed, call=record)
+                return Claim(claimed, call=record, recorded=recorded)
             return Claim(False, prior.response, prior.received_at, call=record)
         if q.claim_cti_request(self._session, kind, key, at):
             return Claim(True)

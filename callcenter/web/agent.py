@@ -52,7 +52,7 @@ def set_presence() -> ResponseReturnValue:
         return redirect(url_for("agent.panel"))
     label = text.presence_names()[state.status]
     return jsonify(message=gettext("Your status is now: %(status)s.", status=label),
-                   status=state.status.value, reason=state.reason)
+                   status=state.status.value, reason=state.reason, since=state.since.isoformat())
 
 
 @bp.get("/events")
@@ -93,9 +93,10 @@ def _presence(reasons: dict[str, str]) -> dict[str, Any]:
     try:
         state = services().presence.get(_agent_id())
     except (NotFound, Conflict):  # no profile (phone, languages) or not an active agent
-        return {"missing": True, "status": "offline", "label": names["offline"], "reason": None}
+        return {"missing": True, "status": "offline", "label": names["offline"], "reason": None, "since": ""}
     return {"missing": False, "status": state.status.value, "label": names[state.status],
-            "reason": state.reason, "reason_label": reasons.get(state.reason or "", "")}
+            "reason": state.reason, "reason_label": reasons.get(state.reason or "", ""),
+            "since": state.since.isoformat()}
 
 
 def _phone() -> bool | None:

@@ -131,6 +131,30 @@ def test_a_pop_published_while_the_panel_was_away_is_shown_on_return(browser: Br
     context.close()
 
 
+def test_the_panel_keeps_the_newest_presence_when_news_of_an_older_change_comes_late(browser: Browser,
+                                                                                     site: Site) -> None:
+    # A new call's route tells its agents "ringing" once its answer is sent: an agent who paused in the
+    # meantime gets that news after their pause, and must not be shown ringing.
+    context = staff_context(browser)
+    panel = context.new_page()
+    log_in(panel, site, "anna")
+    expect(panel.locator("#live-state")).to_have_attribute("data-state", "open")
+    panel.click("#presence-form button[value=available]")
+    presence_of(panel, "available")
+    shown = site.services.presence.get(site.agent_id)
+    view = {"agent_id": site.agent_id, "username": "anna", "display_name": "Anna Lambert",
+            "languages": ["fr"], "reason": None, "until": None, "call_id": None}
+    stale = site.services.live.to_agent(site.agent_id, "presence", {
+        **view, "status": "ringing", "since": (shown.since - timedelta(seconds=1)).isoformat()})
+    seen = f"JSON.parse(sessionStorage.getItem('callcenter.panel.{site.agent_id}')).lastEventId"
+    panel.wait_for_function(f"{seen} === {stale!r}")  # the panel has taken the stale news in
+    presence_of(panel, "available")
+    site.services.live.to_agent(site.agent_id, "presence", {
+        **view, "status": "on_call", "since": (shown.since + timedelta(seconds=1)).isoformat()})
+    presence_of(panel, "on_call")  # news of a later change is shown
+    context.close()
+
+
 def test_an_unknown_caller_is_registered_with_their_question_from_the_pop(browser: Browser,
                                                                           site: Site) -> None:
     context = staff_context(browser)

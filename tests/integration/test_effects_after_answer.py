@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ import pytest
 from callcenter.bootstrap import Services
 from callcenter.db.engine import make_engine
 from callcenter.domain.call_events import CallEvent, CallEventKind, RouteRequest
+from callcenter.domain.presence import AgentState, PresenceStatus
 from callcenter.services.after_response import collecting, run_all
 from callcenter.services.clock import FixedClock
 from tests.integration.routing_support import (  # noqa: F401
@@ -199,3 +202,42 @@ def test_the_screen_pop_is_built_while_the_call_s_events_hold_every_pooled_conne
         assert (record["agent_id"], record["outcome"]) == (marie, "answered")
     finally:
         routed.close()
+
+
+def test_an_agent_who_pauses_while_rung_keeps_the_pause_in_the_copy_written_after_the_answer(
+        routed: Services) -> None:
+    _postgres_only(routed)
+    marie = add_agent(routed, "marie")
+    decided, pending = _route_leaving_effects(routed)
+    assert [t["agent_id"] for t in decided["targets"]] == [marie]
+    # The phone rings as she clicks "pause": her change reaches the database before the route's copy
+    # of "ringing", which was decided before it.
+    routed.clock.set(T0 + timedelta(seconds=1))
+    routed.presence.set_status(marie, "paused", "lunch")
+    run_all(pending)
+    with routed.uow() as uow:
+        copy = uow.presence.current([marie])[marie]
+    assert (copy.status.value, copy.reason) == ("paused", "lunch")
+    assert routed.presence.get(marie).status.value == "paused"  # the shared state
+    # Both changes are in the log, in the order they were made.
+    with routed.engine.connect() as conn:
+        logged = [row[0] for row in conn.exec_driver_sql(
+            f"SELECT status FROM presence_changes WHERE agent_id = {marie} ORDER BY at, id")]
+    assert logged[-2:] == ["ringing", "paused"]
+
+
+def test_the_presence_copy_keeps_the_newest_state_whatever_order_it_is_written_in(routed: Services) -> None:
+    marie = add_agent(routed, "marie", available=False)
+    newer = AgentState(marie, PresenceStatus.PAUSED, T0 + timedelta(seconds=2), reason="lunch")
+    older = AgentState(marie, PresenceStatus.RINGING, T0 + timedelta(seconds=1), call_id="c1",
+                       until=T0 + timedelta(seconds=21))
+    for written in ([newer], [older]):
+        with routed.uow() as uow:
+            uow.presence.save(written, T0)
+            uow.commit()
+    with routed.uow() as uow:
+        assert uow.presence.current([marie])[marie] == newer
+        uow.presence.save([replace(newer, status=PresenceStatus.AVAILABLE, reason=None)], T0)  # same instant
+        uow.commit()
+    with routed.uow() as uow:
+        assert uow.presence.current([marie])[marie].status is PresenceStatus.AVAILABLE

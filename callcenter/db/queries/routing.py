@@ -63,11 +63,20 @@ _PRESENCE_SET = ", ".join(f"{name} = EXCLUDED.{name}" for name in _PRESENCE_KIND
 
 def upsert_presence(session: Session, rows: list[dict[str, Any]]) -> None:
     """Make these (one dict of columns per agent, every column) the agents' last known presence, in one
-    statement."""
+    statement; a row already holding a newer state (a later ``since``) is left as it is.
+
+    The copies of one agent's changes may reach the database out of order: a new call's route writes
+    its agents' "ringing" after its answer (services.call_lifecycle), and an agent who paused in the
+    meantime has had the pause written already. The shared state has them in order; the copy keeps the
+    newest, as the panels do."""
     # By agent id: two writers lock the rows in the same order, no deadlock.
     ordered = sorted(rows, key=lambda row: int(row["agent_id"]))
     insert_rows(session, _presence_upsert(session.get_bind().dialect.name), AgentPresenceRow.__tablename__,
-                ordered, _PRESENCE_KINDS, f"ON CONFLICT (agent_id) DO UPDATE SET {_PRESENCE_SET}")
+                ordered, _PRESENCE_KINDS,
+                f"ON CONFLICT (agent_id) DO UPDATE SET {_PRESENCE_SET} {_NOT_OLDER}")
+
+
+_NOT_OLDER = f"WHERE {AgentPresenceRow.__tablename__}.since <= EXCLUDED.since"
 
 
 @lru_cache(maxsize=2)
@@ -77,7 +86,8 @@ def _presence_upsert(dialect: str) -> Any:
     stmt = insert_on_conflict_for(dialect, AgentPresenceRow)
     return stmt.on_conflict_do_update(index_elements=["agent_id"],
                                       set_={name: stmt.excluded[name] for name in _PRESENCE_KINDS
-                                            if name != "agent_id"})
+                                            if name != "agent_id"},
+                                      where=AgentPresenceRow.since <= stmt.excluded.since)
 
 
 _CHANGE_KINDS = {"agent_id": "int", "status": "text", "reason": "text", "at": "time", "call_id": "text"}

@@ -206,7 +206,7 @@
   }
 
   function onPresence(data, id) {
-    if (data.agent_id === config.agentId) showPresence(data.status, data.reason);
+    if (data.agent_id === config.agentId) showPresence(data.status, data.reason, data.since);
     remember(id);
   }
 
@@ -219,8 +219,14 @@
     remember(id);
   }
 
-  function showPresence(status, reason) {
+  // The state shown is the newest one: an update of a change made before it (a new call's route tells
+  // its agents "ringing" once its answer is sent, maybe after the agent's own later pause) is stale.
+  function showPresence(status, reason, since) {
     const strong = $("presence-status");
+    const at = Date.parse(since || "");
+    const shown = Date.parse(strong.dataset.since || "");
+    if (!Number.isNaN(at) && !Number.isNaN(shown) && at < shown) return;
+    if (!Number.isNaN(at)) strong.dataset.since = since;
     strong.dataset.status = status;
     strong.textContent = T.presence[status] || status;
     $("presence-reason").textContent = status === "paused" && reason ? (config.pause_reasons[reason] || reason) : "";
@@ -274,7 +280,7 @@
     say(result.ok ? result.body.message : failure(result));
     if (!result.ok) return;
     if (form.id === "presence-form") {
-      showPresence(result.body.status, result.body.reason);
+      showPresence(result.body.status, result.body.reason, result.body.since);
       return;
     }
     form.reset();

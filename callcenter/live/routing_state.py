@@ -38,6 +38,7 @@ from callcenter.live.presence_store import (
     RedisPresenceStore,
     decode_state,
     encode_state,
+    encode_states,
     iso,
     text,
     time_or_none,
@@ -191,7 +192,7 @@ class RedisRoutingStore:
         call = move.call
         queued = call is not None and call.state in QUEUED
         spec = {"prefix": self.presence.key(""), "fingerprint": fingerprint, "read": read,
-                "agents": {str(a): encode_state(s) for a, s in move.agents.items()},
+                "agents": encode_states(move.agents),
                 "call": encode_call(call) if call is not None else None,
                 "call_id": call.call_id if call is not None else None,
                 # A string: Lua would round a number to 14 digits, losing the order of close arrivals.

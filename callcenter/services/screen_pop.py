@@ -18,7 +18,7 @@ from datetime import date, tzinfo
 
 from callcenter.domain.calls import Call
 from callcenter.domain.contacts import Contact, Match
-from callcenter.domain.phone import normalise_and_format_phone
+from callcenter.domain.phone import normalise_and_format_phone, normalise_phone
 from callcenter.domain.questions import Question, working_days_left
 from callcenter.services.crm_ports import (
     CrmUnitOfWork,
@@ -85,7 +85,7 @@ class ScreenPopService:
     def callers(self, number: str) -> JsonDict:
         """Return who ``number`` belongs to, as lookup() would list them but with only each contact's
         ``id``, ``language`` and ``match``: one statement (routing needs no more to decide)."""
-        e164, _ = normalise_and_format_phone(number, field="number")
+        e164 = normalise_phone(number, field="number")
         with self._uow() as uow:
             matches = uow.contacts.match_number(e164, self._max_contacts)
         match = _match(matches).value

@@ -12,7 +12,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from callcenter.domain.questions import Status
 from callcenter.services.calls import FinishedCall
@@ -30,6 +30,17 @@ def event(site: Site, kind: str, call_id: str, **fields: str) -> dict[str, objec
 
 def presence_of(page: Page, status: str) -> None:
     expect(page.locator("#presence-status")).to_have_attribute("data-status", status)
+
+
+def available_panel(browser: Browser, site: Site) -> tuple[BrowserContext, Page]:
+    """Anna's panel in a browser context of its own, logged in, its live stream open, available."""
+    context = staff_context(browser)
+    panel = context.new_page()
+    log_in(panel, site, "anna")
+    expect(panel.locator("#live-state")).to_have_attribute("data-state", "open")
+    panel.click("#presence-form button[value=available]")
+    presence_of(panel, "available")
+    return context, panel
 
 
 def agent_row(board: Page) -> object:
@@ -109,12 +120,7 @@ def test_a_call_pops_the_history_then_is_linked_transferred_and_wrapped_up(brows
 
 
 def test_a_pop_published_while_the_panel_was_away_is_shown_on_return(browser: Browser, site: Site) -> None:
-    context = staff_context(browser)
-    panel = context.new_page()
-    log_in(panel, site, "anna")
-    expect(panel.locator("#live-state")).to_have_attribute("data-state", "open")
-    panel.click("#presence-form button[value=available]")
-    presence_of(panel, "available")
+    context, panel = available_panel(browser, site)
     panel.goto("about:blank")  # the panel is closed for a moment (a reload, a network cut)
 
     call_id = f"e2e-{uuid.uuid4().hex[:8]}"
@@ -135,12 +141,7 @@ def test_the_panel_keeps_the_newest_presence_when_news_of_an_older_change_comes_
                                                                                      site: Site) -> None:
     # A new call's route tells its agents "ringing" once its answer is sent: an agent who paused in the
     # meantime gets that news after their pause, and must not be shown ringing.
-    context = staff_context(browser)
-    panel = context.new_page()
-    log_in(panel, site, "anna")
-    expect(panel.locator("#live-state")).to_have_attribute("data-state", "open")
-    panel.click("#presence-form button[value=available]")
-    presence_of(panel, "available")
+    context, panel = available_panel(browser, site)
     shown = site.services.presence.get(site.agent_id)
     view = {"agent_id": site.agent_id, "username": "anna", "display_name": "Anna Lambert",
             "languages": ["fr"], "reason": None, "until": None, "call_id": None}
@@ -157,12 +158,7 @@ def test_the_panel_keeps_the_newest_presence_when_news_of_an_older_change_comes_
 
 def test_an_unknown_caller_is_registered_with_their_question_from_the_pop(browser: Browser,
                                                                           site: Site) -> None:
-    context = staff_context(browser)
-    panel = context.new_page()
-    log_in(panel, site, "anna")
-    expect(panel.locator("#live-state")).to_have_attribute("data-state", "open")
-    panel.click("#presence-form button[value=available]")
-    presence_of(panel, "available")
+    context, panel = available_panel(browser, site)
 
     call_id, stranger = f"e2e-{uuid.uuid4().hex[:8]}", "+32478556677"
     event(site, "newCall", call_id, **{"from": stranger, "to": SERVICE_NUMBER})
@@ -193,12 +189,7 @@ def test_a_call_from_a_switchboard_pops_the_calls_from_it_not_each_officers(brow
     earlier = services.clock.now() - timedelta(days=1)
     services.calls.record_finished(FinishedCall("e2e-earlier", switchboard, SERVICE_NUMBER, "inbound",
                                                 earlier, earlier + timedelta(minutes=4), outcome="answered"))
-    context = staff_context(browser)
-    panel = context.new_page()
-    log_in(panel, site, "anna")
-    expect(panel.locator("#live-state")).to_have_attribute("data-state", "open")
-    panel.click("#presence-form button[value=available]")
-    presence_of(panel, "available")
+    context, panel = available_panel(browser, site)
 
     call_id = f"e2e-{uuid.uuid4().hex[:8]}"
     event(site, "newCall", call_id, **{"from": switchboard, "to": SERVICE_NUMBER})

@@ -175,11 +175,15 @@ def _fields(kind: str, data: dict[str, Any]) -> dict[str, str]:
 
 def _event(entry_id: Any, fields: dict[Any, Any]) -> LiveEvent:
     values = {_text(k): _text(v) for k, v in fields.items()}
-    try:
-        data = json.loads(values.get("data", "{}"))
-    except ValueError:
-        data = {}
-    return LiveEvent(_text(entry_id), values.get("kind", "message"), data if isinstance(data, dict) else {})
+    return LiveEvent(_text(entry_id), values.get("kind", "message"), _object_text(values.get("data", "")))
+
+
+def _object_text(data: str) -> str:
+    """Return an entry's data as relayed: what our publisher wrote (one JSON object on one line, as
+    json.dumps writes it), else ``{}`` — a line break would end the SSE field early."""
+    if data.startswith("{") and data.endswith("}") and "\n" not in data and "\r" not in data:
+        return data
+    return "{}"
 
 
 def _text(value: Any) -> str:

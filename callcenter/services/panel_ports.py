@@ -6,7 +6,8 @@ lifecycle and presence). The adapters live in callcenter/live/ (Redis streams), 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -17,11 +18,19 @@ class LiveFeedUnavailable(Exception):
 
 @dataclass(frozen=True)
 class LiveEvent:
-    """One entry of a live stream; ``id`` is what the browser sends back as Last-Event-ID."""
+    """One entry of a live stream; ``id`` is what the browser sends back as Last-Event-ID.
+
+    ``data_json`` is the entry's data as stored: a JSON object on one line, relayed to the browser as it
+    is (a screen-pop rung to fifty agents is not decoded and encoded again fifty times)."""
 
     id: str
     kind: str
-    data: dict[str, Any] = field(default_factory=dict)
+    data_json: str = "{}"
+
+    @property
+    def data(self) -> dict[str, Any]:
+        data = json.loads(self.data_json)
+        return data if isinstance(data, dict) else {}
 
 
 class LiveReader(Protocol):

@@ -45,17 +45,22 @@ def format_event(kind: str, data: Any, event_id: str | None = None) -> str:
 
 def relay(reader: LiveReader, *, heartbeat_s: float, max_s: float,
           on_tick: Callable[[], None] = lambda: None) -> Iterator[str]:
-    """Yield the reader's events as they come, a keep-alive comment when idle; call on_tick each round."""
+    """Yield the reader's events as they come, a keep-alive comment when idle; call on_tick once
+    connected, then at most once per half heartbeat (an idle stream wakes once per heartbeat; a busy
+    one, e.g. a ring-all popping fifty panels, does not tell Redis again at each event)."""
     end = time.monotonic() + max_s
     try:
         reader.start()  # before the first byte: what is published once the browser sees the stream is in it
         # Where the stream starts, so that a page opened without an id can still resume from here.
         yield f"retry: {RETRY_MS}\n\n" + format_event("connected", {}, reader.position)
         on_tick()
+        ticked = time.monotonic()
         while (left := end - time.monotonic()) > 0:
             batch = reader.read(min(heartbeat_s, left))
             yield "".join(_block(e) for e in batch) if batch else ": keep-alive\n\n"
-            on_tick()
+            if (now := time.monotonic()) - ticked >= heartbeat_s / 2:
+                on_tick()
+                ticked = now
     except LiveFeedUnavailable as exc:
         log.warning("live stream ended: %s", exc)
         yield f"retry: {RETRY_MS}\n\n: live updates unavailable, retrying\n\n"
@@ -64,4 +69,4 @@ def relay(reader: LiveReader, *, heartbeat_s: float, max_s: float,
 
 
 def _block(event: LiveEvent) -> str:
-    return format_event(event.kind, event.data, event.id)
+    return f"id: {event.id}\nevent: {event.kind}\ndata: {event.data_json}\n\n"

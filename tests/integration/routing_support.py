@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from callcenter.domain.identity import NewUser, Role
 from callcenter.passwords import Argon2PasswordHasher
 from callcenter.services.clock import FixedClock
 from callcenter.services.identity import IdentityService
+from callcenter.services.live_ports import LiveMessage
 from callcenter.web.app import create_app
 from tests.integration.identity_support import CHEAP, PASSWORD
 from webhooks.signatures import HEADER, cti_secret, sign
@@ -34,6 +35,15 @@ class RecordingLive:
     def __init__(self) -> None:
         self.agents: list[tuple[int, str, dict[str, Any]]] = []
         self.supervisors: list[tuple[str, dict[str, Any]]] = []
+        self.batches: list[list[tuple[int | None, str]]] = []  # (agent or None, kind) of each batch sent
+
+    def publish_many(self, messages: Sequence[LiveMessage]) -> None:
+        self.batches.append([(m.agent_id, m.kind) for m in messages])
+        for m in messages:
+            if m.agent_id is None:
+                self.to_supervisors(m.kind, m.data)
+            else:
+                self.to_agent(m.agent_id, m.kind, m.data)
 
     def to_agent(self, agent_id: int, kind: str, data: dict[str, Any]) -> str | None:
         self.agents.append((agent_id, kind, data))

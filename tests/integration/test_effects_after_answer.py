@@ -155,6 +155,33 @@ def test_a_screen_pop_that_cannot_be_built_is_left_out_and_the_call_rings_all_th
     assert count(routed, "call_legs") == 1 and count(routed, "cti_requests", "response IS NOT NULL") == 1
 
 
+@pytest.mark.parametrize("after_answer", [True, False])
+def test_the_rung_agents_get_the_screen_pop_and_their_presence_in_one_batch(
+        routed: Services, after_answer: bool) -> None:
+    """One round trip to Redis, and each rung panel's stream wakes once for both (pop first), whether
+    the route's effects wait for its answer (PostgreSQL, the production server) or not."""
+    marie, jan = add_agent(routed, "marie"), add_agent(routed, "jan")
+    routed.live.batches.clear()
+    routed.live.agents.clear()
+    if after_answer:
+        decided, pending = _route_leaving_effects(routed)
+        run_all(pending)
+    else:
+        decided = routed.call_lifecycle.route(RouteRequest("c1", "r1", CITIZEN, OUR_NUMBER, 1))
+    assert decided["action"] == "ring"
+    [batch] = [b for b in routed.live.batches if (marie, "screen_pop") in b]
+    rung = sorted([marie, jan])
+    assert sorted(a for a, kind in batch if kind == "screen_pop") == rung
+    assert sorted(a for a, kind in batch if kind == "presence") == rung
+    assert batch.index((marie, "screen_pop")) < batch.index((marie, "presence"))
+    assert (None, "agent_state") in batch
+    # Their presence is not sent again with the step's other live updates.
+    assert routed.live.kinds(marie) == ["screen_pop", "presence"]
+    assert [d["status"] for who, kind, d in routed.live.agents if kind == "presence" and who == jan] == [
+        "ringing"]
+    assert count(routed, "call_legs") == 2
+
+
 POOL_TIMEOUT_S = 5.0
 
 

@@ -181,6 +181,32 @@ def test_an_unknown_caller_is_registered_with_their_question_from_the_pop(browse
     context.close()
 
 
+def test_the_call_s_answer_and_end_leave_what_the_agent_chose_and_typed_in_the_new_question(
+        browser: Browser, site: Site) -> None:
+    context, panel = available_panel(browser, site)
+    call_id = f"e2e-{uuid.uuid4().hex[:8]}"
+    assert site.cti().route(call_id, uuid.uuid4().hex, CALLER, SERVICE_NUMBER)["action"] == "ring"
+    expect(panel.locator("#callers")).to_contain_text(site.open_question)
+    # The caller says they call for someone else: a new caller, who speaks Dutch.
+    panel.select_option("#nq-contact", "")
+    expect(panel.locator("#nq-new-caller")).to_be_visible()
+    panel.fill("#nq-name", "Marc Dubois")
+    panel.select_option("#nq-language", "nl")
+    panel.fill("#nq-subject", "Pour son père")
+    panel.focus("#nq-subject")
+    for kind, phase, fields in (("answer", "on_call", {"agent": "anna"}),
+                                ("hangup", "ended", {"cause": "normalClearing"})):
+        event(site, kind, call_id, **fields)
+        expect(panel.locator("#call-state")).to_have_attribute("data-phase", phase)
+        expect(panel.locator("#nq-contact")).to_have_value("")
+        expect(panel.locator("#nq-new-caller")).to_be_visible()
+        expect(panel.locator("#nq-name")).to_have_value("Marc Dubois")
+        expect(panel.locator("#nq-language")).to_have_value("nl")
+        expect(panel.locator("#nq-subject")).to_be_focused()
+        expect(panel.locator("#callers")).to_contain_text(site.open_question)
+    context.close()
+
+
 def test_a_call_from_a_switchboard_pops_the_calls_from_it_not_each_officers(browser: Browser,
                                                                            site: Site) -> None:
     switchboard, services = "+3281337011", site.services

@@ -158,13 +158,17 @@
     });
   }
 
+  function renderPhase(call) {
+    $("call-state").textContent = T.call_phase[call.phase] || "";
+    $("call-state").dataset.phase = call.phase;
+  }
+
   function render() {
     const call = state.call;
     $("call-empty").hidden = Boolean(call);
     $("call-body").hidden = !call;
     if (!call) return;
-    $("call-state").textContent = T.call_phase[call.phase] || "";
-    $("call-state").dataset.phase = call.phase;
+    renderPhase(call);
     renderFacts(call);
     if (call.lookup) renderCallers(call.lookup);
     renderNewQuestionForm(call);
@@ -189,10 +193,12 @@
     if (!same) announce(fill(T.incoming, {caller: callerLabel(data.lookup)}));
   }
 
+  // A call answered or ended changes only its phase: the caller's history and the new question's form
+  // stay as they are (what the agent chose or typed there, where a screen reader was reading).
   function onAnswered(data, id) {
     if (state.call && state.call.call_id === data.call_id) {
       state.call.phase = data.agent_id === config.agentId ? "on_call" : "taken";
-      render();
+      renderPhase(state.call);
     }
     remember(id);
   }
@@ -200,7 +206,7 @@
   function onEnded(data, id) {
     if (state.call && state.call.call_id === data.call_id) {
       state.call.phase = state.call.phase === "on_call" ? "ended" : "gone";
-      render();
+      renderPhase(state.call);
     }
     remember(id);
   }

@@ -26,9 +26,13 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+import psutil
 
 from bench import route_decisions as decisions
 from bench.agent_pages import AgentPage, chromium, open_panel, visible_pages
+from bench.cpu_meter import CpuMeter, with_application_name
 from bench.front_office import (
     DEFAULT_PG_URL,
     SERVICE_NUMBER,
@@ -80,7 +84,8 @@ def main() -> None:
     print(load_line("at the start"))
     with private_redis() as redis_url, private_schema(args.url) as db_url, \
             tempfile.TemporaryDirectory(prefix="bench-screen-pop-") as data_dir:
-        env = office_env(Path(data_dir) / "var", db_url, redis_url, wrap_up_s="0",
+        # Named so that the CPU meter finds the web process's PostgreSQL backends.
+        env = office_env(Path(data_dir) / "var", with_application_name(db_url), redis_url, wrap_up_s="0",
                          web_threads=str(args.agents + 32), ring_max_targets=str(args.ring_max_targets))
         run(args, env, Path(data_dir))
     print(load_line("at the end"))
@@ -103,7 +108,8 @@ def run(args: argparse.Namespace, env: dict[str, str], data_dir: Path) -> None:
             if args.only != "pop":
                 route_phase(services, office, url, args.decisions, warmup, args.pace)
             if args.only != "route":
-                pop_phase(office, url, office.callers[-(args.calls + 1):], args.gap)
+                pop_phase(office, url, office.callers[-(args.calls + 1):], args.gap,
+                          env["CALLCENTER_REDIS_URL"], env["CALLCENTER_DATABASE_URL"])
     finally:
         services.close()
 
@@ -130,8 +136,11 @@ def route_phase(services: Any, office: Office, url: str | None, n: int, warmup: 
                      served)
 
 
-def pop_phase(office: Office, url: str, callers: list[Caller], gap: float) -> None:
-    """Open every agent's panel, then time each call's screen-pop to every page it rings."""
+def pop_phase(office: Office, url: str, callers: list[Caller], gap: float, redis_url: str,
+              database_url: str) -> None:
+    """Open every agent's panel, then time each call's screen-pop to every page it rings, and measure
+    the CPU the calls cost the server side and the pages' browser (less noisy than latency on a
+    machine whose two cores run fifty pages)."""
     with chromium() as browser:
         started = time.perf_counter()
         pages = {username: open_panel(browser, url, username) for _, username in office.agents}
@@ -140,18 +149,28 @@ def pop_phase(office: Office, url: str, callers: list[Caller], gap: float) -> No
               f"{max(abs(p.offset_ms) for p in pages.values()):.1f} ms of ours "
               f"(± {max(p.offset_error_ms for p in pages.values()):.1f} ms)")
         client = decisions.SignedClient(url)
+        meter = CpuMeter(int(urlsplit(url).port or 0), int(urlsplit(redis_url).port or 0), database_url)
         try:
             _pop_one(client, pages, callers[0], {})  # untimed: the first pop of each page warms it up
             timings: Timings = {}
+            meter.start()
+            browser_cpu = _browser_cpu()
             for caller in callers[1:]:
                 time.sleep(gap)
                 _pop_one(client, pages, caller, timings)
+            browser_cpu = _browser_cpu() - browser_cpu
+            server_cpu = meter.stop()
         finally:
             client.close()
-    print(f"\nScreen-pops to the agents' pages ({len(callers) - 1} calls, "
-          f"{len(timings.get('pop', []))} pops):")
+            meter.close()
+    calls = len(callers) - 1
+    print(f"\nScreen-pops to the agents' pages ({calls} calls, {len(timings.get('pop', []))} pops):")
     for name, label in LABELS.items():
         print("  " + summary(label, timings.get(name, [])))
+    per_call = {part: seconds * 1000 / max(1, calls) for part, seconds in server_cpu.items()}
+    print(f"  CPU per call (route, pops, answer, hang-up): web {per_call['web']:.1f} ms, Redis "
+          f"{per_call['redis']:.1f}, PostgreSQL {per_call['postgres']:.1f}; the {len(pages)} pages' Chromium "
+          f"{browser_cpu * 1000 / max(1, calls):.1f} ms")
 
 
 def _pop_one(client: decisions.SignedClient, pages: dict[str, AgentPage], caller: Caller,
@@ -178,6 +197,19 @@ def _pop_one(client: decisions.SignedClient, pages: dict[str, AgentPage], caller
     client("events", {"event_id": f"a-{call_id}", "event": "answer", "call_id": call_id, "agent": rung[0]})
     client("events", {"event_id": f"h-{call_id}", "event": "hangup", "call_id": call_id,
                       "cause": "normalClearing"})
+
+
+def _browser_cpu() -> float:
+    """Return the CPU seconds used so far by the browser's processes (our descendants but the web's)."""
+    total = 0.0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "chrom" in child.name().lower():
+                times = child.cpu_times()
+                total += times.user + times.system
+        except psutil.NoSuchProcess:
+            continue
+    return total
 
 
 def _split(timings: Timings, sent: float, pop: tuple[float, float] | None, seen: float) -> None:

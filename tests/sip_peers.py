@@ -17,21 +17,14 @@ from pathlib import Path
 
 import redis
 
+from tests.loopback_ports import free_port
+
 SIPP_TIMEOUT_S = 40
 
 
 def free_udp_port() -> int:
     """Return a port free on 127.0.0.1 for UDP and TCP right now (never 5060): Kamailio listens on both."""
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp, socket.socket() as tcp:
-            udp.bind(("127.0.0.1", 0))
-            port = int(udp.getsockname()[1])
-            try:
-                tcp.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        if port != 5060:
-            return port
+    return free_port(udp=True, tcp=True)
 
 
 class RtpEar:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 import threading
 from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+from tests.loopback_ports import free_port as loopback_port
 
 
 class RecordingHandler:
@@ -41,9 +42,7 @@ class RecordingHandler:
 
 
 def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return loopback_port(tcp=True)
 
 
 class SmtpServer:

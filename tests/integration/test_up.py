@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import psutil
 import pytest
 
 import callcenter
+from tests.loopback_ports import free_port as loopback_port
 
 pytestmark = pytest.mark.slow
 
@@ -26,9 +26,7 @@ REPO = Path(callcenter.__file__).resolve().parents[1]
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return loopback_port(tcp=True)
 
 
 def _wait_for(what: str, condition: Callable[[], Any], timeout: float) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import callcenter
 from callcenter.calendar_files import build_calendar_service
 from callcenter.services.clock import SystemClock
 from callcenter.settings import Settings
+from tests.loopback_ports import free_port as loopback_port
 
 REPO = Path(callcenter.__file__).resolve().parents[1]
 SECRET = "two-node-secret"
@@ -51,9 +51,7 @@ def skip_unless_open(settings: Settings) -> None:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return loopback_port(tcp=True)
 
 
 @contextmanager

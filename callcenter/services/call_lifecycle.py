@@ -204,8 +204,8 @@ class CallLifecycle:
             after_response(functools.partial(self._write_held, held, uow, kind, key, call_id, response,
                                              effects, now))
         else:
-            told = self._pop(effects)  # the shared state holds the decision: the rung agents see the caller
-            self._write(kind, key, call_id, response, effects, now, presence=not told)
+            self._pop(effects)  # the shared state holds the decision: the rung agents see the caller at once
+            self._write(kind, key, call_id, response, effects, now)
         for state in effects.wrap_ups:  # once the wrap-up is stored
             self._presence.schedule_wrap_up_end(state)
         if effects.queue_changed or effects.stats_changed:  # snapshots, read when sent: order-free
@@ -219,9 +219,8 @@ class CallLifecycle:
         return (not effects.only_calls_routing() and will_run_later() and self._store.on_shared_state)
 
     def _write(self, kind: str, key: str, call_id: str, response: JsonDict, effects: Effects,
-               now: datetime, *, presence: bool = True) -> None:
-        """Write the step's effects with its answer, and publish its live updates (``presence``: the
-        agents' new presence among them; False when it went with the screen-pops)."""
+               now: datetime) -> None:
+        """Write the step's effects with its answer, and publish its live updates."""
         # Telephony's next event for the call (a hang-up a moment later, maybe on another node) must find
         # this step's legs, presence and routing row written, and its events sent. The live updates go
         # out while the database runs a transaction's writes when Redis answered the last time, else
@@ -232,25 +231,23 @@ class CallLifecycle:
             # them makes a repeat decide the wait again); no BEGIN and COMMIT round trips.
             with self._autocommit_uow() as uow:
                 uow.cti_requests.answer(kind, key, response, routing=routing_rows(effects.changes))
-            self._publish(call_id, effects, presence=presence)
+            self._publish(call_id, effects)
             return
         meanwhile = self._store.on_shared_state
         with self._uow() as uow:
-            self._write_in(uow, kind, key, call_id, response, effects, now, publish=meanwhile,
-                           presence=presence)
+            self._write_in(uow, kind, key, call_id, response, effects, now, publish=meanwhile)
             uow.commit()
         if not meanwhile:
-            self._publish(call_id, effects, presence=presence)
+            self._publish(call_id, effects)
 
     def _write_held(self, held: ExitStack, uow: RoutingUnitOfWork, kind: str, key: str, call_id: str,
                     response: JsonDict, effects: Effects, now: datetime) -> None:
         """Pop, then write a step's effects in the transaction holding its call's row, once its answer
         is sent."""
-        told = self._pop(effects)
+        self._pop(effects)
         try:
             with held:  # a failure rolls back and gives the connection (and the lock) back
-                self._write_in(uow, kind, key, call_id, response, effects, now, publish=True,
-                               presence=not told)
+                self._write_in(uow, kind, key, call_id, response, effects, now, publish=True)
                 uow.commit()
         except Exception:
             # The answer is out and the shared state holds the decision; the call's record stands and its
@@ -259,14 +256,14 @@ class CallLifecycle:
             self._release(kind, key)
 
     def _write_in(self, uow: RoutingUnitOfWork, kind: str, key: str, call_id: str, response: JsonDict,
-                  effects: Effects, now: datetime, *, publish: bool, presence: bool = True) -> None:
+                  effects: Effects, now: datetime, *, publish: bool) -> None:
         # The writes nothing reads back go out together (PostgreSQL: at once, run by the server
         # meanwhile; their outcome read when the block ends).
         with uow.batched():
             write_effects(uow, call_id, effects, now)
             uow.cti_requests.answer(kind, key, response)
             if publish:
-                self._publish(call_id, effects, presence=presence)
+                self._publish(call_id, effects)
         answer_leg(uow, call_id, effects, now)
         # Stored with the step, sent by a worker after the commit: receivers never hold a call.
         # The call is read for them only when some subscription wants one of them.
@@ -293,14 +290,13 @@ class CallLifecycle:
             uow.cti_requests.release(kind, key)
             uow.commit()
 
-    def _pop(self, effects: Effects) -> bool:
-        """Send the screen-pops, each built now, with the agents' new presence; return whether there were
-        any (then the presence went with them). One round trip, and each rung panel's stream wakes once
-        for both: fifty streams woken twice a few milliseconds apart delayed the last pops. A pop that
-        cannot be built (the CRM failing) is logged and left out: the call rings all the same, and the
-        panel can look the caller up again."""
+    def _pop(self, effects: Effects) -> None:
+        """Send the screen-pops, each built now, with the agents' new presence (then _publish leaves it
+        out). One round trip, and each rung panel's stream wakes once for both: fifty streams woken twice
+        a few milliseconds apart delayed the last pops. A pop that cannot be built (the CRM failing) is
+        logged and left out: the call rings all the same, and the panel can look the caller up again."""
         if not effects.pops:
-            return False
+            return
         with self._events.batch() as batch:
             for pop in effects.pops:
                 try:
@@ -310,11 +306,12 @@ class CallLifecycle:
                     continue
                 batch.screen_pop(pop.agents, payload)
             batch.presence(self._presence.views(effects.changes))
-        return True
 
-    def _publish(self, call_id: str, effects: Effects, *, presence: bool = True) -> None:
+    def _publish(self, call_id: str, effects: Effects) -> None:
+        """Send the step's live updates but the screen-pops, after _pop (which sent the agents' new
+        presence with the pops, if there were any)."""
         with self._events.batch() as batch:  # what the agents see, in one round trip
-            if presence:
+            if not effects.pops:
                 batch.presence(self._presence.views(effects.changes))
             if effects.answered is not None:
                 batch.call_answered(effects.answered[0], call_id, effects.answered[1])

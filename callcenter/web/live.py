@@ -39,8 +39,13 @@ def sse_response(events: Iterator[str]) -> Response:
 
 def format_event(kind: str, data: Any, event_id: str | None = None) -> str:
     """Return one SSE block; events without an id leave the browser's Last-Event-ID unchanged."""
+    return _frame(kind, json.dumps(data, separators=(",", ":"), default=str), event_id)
+
+
+def _frame(kind: str, data_json: str, event_id: str | None) -> str:
+    """Return one SSE block of data already encoded on one line."""
     head = f"id: {event_id}\n" if event_id else ""
-    return f"{head}event: {kind}\ndata: {json.dumps(data, separators=(',', ':'), default=str)}\n\n"
+    return f"{head}event: {kind}\ndata: {data_json}\n\n"
 
 
 def relay(reader: LiveReader, *, heartbeat_s: float, max_s: float,
@@ -69,4 +74,4 @@ def relay(reader: LiveReader, *, heartbeat_s: float, max_s: float,
 
 
 def _block(event: LiveEvent) -> str:
-    return f"id: {event.id}\nevent: {event.kind}\ndata: {event.data_json}\n\n"
+    return _frame(event.kind, event.data_json, event.id)

@@ -121,11 +121,11 @@ def test_live_updates_go_out_while_the_step_writes_and_after_its_commit_once_red
     def watch(services: Services) -> None:
         publish = services.call_lifecycle._publish
 
-        def publish_and_look(call_id: str, effects: Any, **options: Any) -> None:
+        def publish_and_look(call_id: str, effects: Any) -> None:
             with services.engine.connect() as other:
                 seen.append(other.exec_driver_sql(
                     f"SELECT count(*) FROM call_legs WHERE call_id = '{call_id}'").scalar_one())
-            publish(call_id, effects, **options)
+            publish(call_id, effects)
 
         services.call_lifecycle._publish = publish_and_look  # type: ignore[method-assign]
 

@@ -63,9 +63,9 @@ def relay(reader: LiveReader, *, heartbeat_s: float, max_s: float,
         while (left := end - time.monotonic()) > 0:
             batch = reader.read(min(heartbeat_s, left))
             yield "".join(_block(e) for e in batch) if batch else ": keep-alive\n\n"
-            if (now := time.monotonic()) - ticked >= heartbeat_s / 2:
+            if time.monotonic() - ticked >= heartbeat_s / 2:
                 on_tick()
-                ticked = now
+                ticked = time.monotonic()  # after it: a slow tick does not bring the next one closer
     except LiveFeedUnavailable as exc:
         log.warning("live stream ended: %s", exc)
         yield f"retry: {RETRY_MS}\n\n: live updates unavailable, retrying\n\n"

@@ -18,12 +18,14 @@ Run from the repository root: python -m bench.screen_pop [--agents 50] [--calls 
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import signal
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,6 +56,7 @@ POP_TIMEOUT_S = 10.0
 # takes CPU from the delivery measured, more so the sooner the route is answered.
 READ_AFTER_S = 1.0
 Timings = dict[str, list[float]]
+BROWSER_PARTS = ("browser", "renderers", "GPU", "utilities")
 LABELS = {
     "pop": "POST route → number in the DOM",
     "last": "… in the call's last page",
@@ -153,12 +156,13 @@ def pop_phase(office: Office, url: str, callers: list[Caller], gap: float, redis
         try:
             _pop_one(client, pages, callers[0], {})  # untimed: the first pop of each page warms it up
             timings: Timings = {}
+            windows: dict[str, float] = {}  # CPU used from sending each route until its pages are read
             meter.start()
             browser_cpu = _browser_cpu()
             for caller in callers[1:]:
                 time.sleep(gap)
-                _pop_one(client, pages, caller, timings)
-            browser_cpu = _browser_cpu() - browser_cpu
+                _pop_one(client, pages, caller, timings, functools.partial(_cpu_now, meter), windows)
+            browser_cpu = _spent(browser_cpu, _browser_cpu())
             server_cpu = meter.stop()
         finally:
             client.close()
@@ -167,16 +171,36 @@ def pop_phase(office: Office, url: str, callers: list[Caller], gap: float, redis
     print(f"\nScreen-pops to the agents' pages ({calls} calls, {len(timings.get('pop', []))} pops):")
     for name, label in LABELS.items():
         print("  " + summary(label, timings.get(name, [])))
-    per_call = {part: seconds * 1000 / max(1, calls) for part, seconds in server_cpu.items()}
-    print(f"  CPU per call (route, pops, answer, hang-up): web {per_call['web']:.1f} ms, Redis "
-          f"{per_call['redis']:.1f}, PostgreSQL {per_call['postgres']:.1f}; the {len(pages)} pages' Chromium "
-          f"{browser_cpu * 1000 / max(1, calls):.1f} ms")
+    print(f"  CPU per call (route, pops, answer, hang-up): {_cpu_line(server_cpu | browser_cpu, calls)}")
+    print(f"  … of which from the route until the pages are read ({READ_AFTER_S:.0f} s, the pops): "
+          f"{_cpu_line(windows, calls)}")
+
+
+def _cpu_now(meter: CpuMeter) -> dict[str, float]:
+    return meter.sample() | _browser_cpu()
+
+
+def _spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {part: after[part] - before.get(part, 0.0) for part in after}
+
+
+def _cpu_line(spent: dict[str, float], calls: int) -> str:
+    """Say the CPU milliseconds per call of the server side, then of the pages' browser, by process kind."""
+    ms = {part: seconds * 1000 / max(1, calls) for part, seconds in spent.items()}
+    browser = sum(ms.get(part, 0.0) for part in BROWSER_PARTS)
+    kinds = ", ".join(f"{part} {ms.get(part, 0.0):.0f}" for part in BROWSER_PARTS)
+    return (f"web {ms.get('web', 0.0):.1f} ms, Redis {ms.get('redis', 0.0):.1f}, PostgreSQL "
+            f"{ms.get('postgres', 0.0):.1f}; the pages' Chromium {browser:.0f} ({kinds}); the bench's "
+            f"Playwright driver {ms.get('playwright', 0.0):.0f}")
 
 
 def _pop_one(client: decisions.SignedClient, pages: dict[str, AgentPage], caller: Caller,
-             timings: Timings) -> None:
-    """Ring a call and time its pops in every page rung, then answer and end it."""
+             timings: Timings, cpu: Callable[[], dict[str, float]] | None = None,
+             windows: dict[str, float] | None = None) -> None:
+    """Ring a call and time its pops in every page rung, then answer and end it; with ``cpu``, add
+    to ``windows`` the CPU used from the route until the pages are read."""
     call_id = f"pop-{uuid.uuid4().hex[:12]}"
+    before = cpu() if cpu is not None else {}
     sent = time.time() * 1000
     decision, _ = client("route", {"call_id": call_id, "request_id": f"r-{call_id}", "from": caller.number,
                                    "to": SERVICE_NUMBER, "round": 1})
@@ -185,6 +209,9 @@ def _pop_one(client: decisions.SignedClient, pages: dict[str, AgentPage], caller
         raise SystemExit(f"call {call_id} was not rung: {decision}")
     rung = [t["agent"] for t in decision["targets"]]
     time.sleep(max(0.0, READ_AFTER_S - (time.time() * 1000 - sent) / 1000))
+    if cpu is not None and windows is not None:
+        for part, seconds in _spent(before, cpu()).items():
+            windows[part] = windows.get(part, 0.0) + seconds
     seen = {agent: pages[agent].seen_at(caller.registration_number, POP_TIMEOUT_S) for agent in rung}
     missing = [agent for agent, at in seen.items() if at is None]
     if missing:
@@ -199,17 +226,28 @@ def _pop_one(client: decisions.SignedClient, pages: dict[str, AgentPage], caller
                       "cause": "normalClearing"})
 
 
-def _browser_cpu() -> float:
-    """Return the CPU seconds used so far by the browser's processes (our descendants but the web's)."""
-    total = 0.0
+def _browser_cpu() -> dict[str, float]:
+    """Return the CPU seconds used so far by the browser's processes (our descendants but the web's), by
+    kind: the browser itself, the pages' renderers, the GPU process (compositing, without a GPU), and
+    the utilities (the network service among them)."""
+    spent = dict.fromkeys(BROWSER_PARTS, 0.0) | {"playwright": 0.0}
     for child in psutil.Process().children(recursive=True):
         try:
-            if "chrom" in child.name().lower():
+            name = child.name().lower()
+            if "chrom" in name:
                 times = child.cpu_times()
-                total += times.user + times.system
+                spent[_kind(child.cmdline())] += times.user + times.system
+            elif name.startswith("node"):  # Playwright's driver: the bench's, not the pages'
+                times = child.cpu_times()
+                spent["playwright"] += times.user + times.system
         except psutil.NoSuchProcess:
             continue
-    return total
+    return spent
+
+
+def _kind(cmdline: list[str]) -> str:
+    kind = next((arg.split("=", 1)[1] for arg in cmdline if arg.startswith("--type=")), "browser")
+    return {"browser": "browser", "renderer": "renderers", "gpu-process": "GPU"}.get(kind, "utilities")
 
 
 def _split(timings: Timings, sent: float, pop: tuple[float, float] | None, seen: float) -> None:

@@ -232,3 +232,32 @@ def test_a_call_from_a_switchboard_pops_the_calls_from_it_not_each_officers(brow
     shot(panel, "switchboard-pop")
     event(site, "hangup", call_id, cause="cancel")
     context.close()
+
+
+def test_each_pop_is_announced_once_a_new_message_at_once_the_same_one_cleared_first(browser: Browser,
+                                                                                     site: Site) -> None:
+    context, panel = available_panel(browser, site)
+    panel.evaluate("""() => {
+      window.__said = [];  // the announcer's text after each change
+      window.__said_when_drawn = [];  // its text when the caller's history was drawn
+      const region = document.getElementById('announcer');
+      new MutationObserver(() => window.__said.push(region.textContent))
+        .observe(region, {childList: true, characterData: true, subtree: true});
+      new MutationObserver(() => window.__said_when_drawn.push(region.textContent))
+        .observe(document.getElementById('callers'), {childList: true});
+    }""")
+    said = "Appel entrant : Anne Peeters"
+    first, second = (f"e2e-{uuid.uuid4().hex[:8]}" for _ in range(2))
+    assert site.cti().route(first, uuid.uuid4().hex, CALLER, SERVICE_NUMBER)["action"] == "ring"
+    expect(panel.locator("#announcer")).to_have_text(said)
+    assert panel.evaluate("window.__said") == [said]
+    assert panel.evaluate("window.__said_when_drawn") == [said]  # in the same task: one frame draws both
+    event(site, "hangup", first, cause="cancel")
+    expect(panel.locator("#call-state")).to_have_attribute("data-phase", "gone")
+    # The same caller again: the same words, which a screen reader only reads out if they change.
+    assert site.cti().route(second, uuid.uuid4().hex, CALLER, SERVICE_NUMBER)["action"] == "ring"
+    expect(panel.locator("#callers")).to_contain_text(site.open_question)
+    panel.wait_for_function("window.__said.length >= 3")
+    assert panel.evaluate("window.__said") == [said, "", said]
+    event(site, "hangup", second, cause="cancel")
+    context.close()

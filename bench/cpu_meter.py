@@ -64,6 +64,11 @@ class CpuMeter:
             totals[part] += seconds
         return totals
 
+    def processes(self) -> dict[Key, float]:
+        """Return the CPU seconds used so far by each current process, by (part, pid): for the CPU of a
+        window, with ``spent_by_part`` (a backend that ends meanwhile must not count negative)."""
+        return self._times()
+
     def close(self) -> None:
         self._engine.dispose()
 
@@ -83,6 +88,15 @@ class CpuMeter:
             rows = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE application_name = :name "
                                      "AND pid <> pg_backend_pid()"), {"name": APPLICATION_NAME})
             return {int(r[0]) for r in rows}
+
+
+def spent_by_part(before: dict[Key, float], after: dict[Key, float]) -> dict[str, float]:
+    """Return what each part used between two samples of its processes, as stop() counts: a process
+    born meanwhile with all its CPU, one gone meanwhile not at all."""
+    used: dict[str, float] = {}
+    for (part, pid), seconds in after.items():
+        used[part] = used.get(part, 0.0) + max(0.0, seconds - before.get((part, pid), 0.0))
+    return used
 
 
 def spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:

@@ -34,7 +34,7 @@ import psutil
 
 from bench import route_decisions as decisions
 from bench.agent_pages import AgentPage, chromium, open_panel, visible_pages
-from bench.cpu_meter import CpuMeter, with_application_name
+from bench.cpu_meter import CpuMeter, Key, spent_by_part, with_application_name
 from bench.front_office import (
     DEFAULT_PG_URL,
     SERVICE_NUMBER,
@@ -158,11 +158,11 @@ def pop_phase(office: Office, url: str, callers: list[Caller], gap: float, redis
             timings: Timings = {}
             windows: dict[str, float] = {}  # CPU used from sending each route until its pages are read
             meter.start()
-            browser_cpu = _browser_cpu()
+            browser_cpu = _browser_processes()
             for caller in callers[1:]:
                 time.sleep(gap)
                 _pop_one(client, pages, caller, timings, functools.partial(_cpu_now, meter), windows)
-            browser_cpu = _spent(browser_cpu, _browser_cpu())
+            browser_cpu = spent_by_part(browser_cpu, _browser_processes())
             server_cpu = meter.stop()
         finally:
             client.close()
@@ -176,12 +176,8 @@ def pop_phase(office: Office, url: str, callers: list[Caller], gap: float, redis
           f"{_cpu_line(windows, calls)}")
 
 
-def _cpu_now(meter: CpuMeter) -> dict[str, float]:
-    return meter.sample() | _browser_cpu()
-
-
-def _spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    return {part: after[part] - before.get(part, 0.0) for part in after}
+def _cpu_now(meter: CpuMeter) -> dict[Key, float]:
+    return meter.processes() | _browser_processes()
 
 
 def _cpu_line(spent: dict[str, float], calls: int) -> str:
@@ -195,7 +191,7 @@ def _cpu_line(spent: dict[str, float], calls: int) -> str:
 
 
 def _pop_one(client: decisions.SignedClient, pages: dict[str, AgentPage], caller: Caller,
-             timings: Timings, cpu: Callable[[], dict[str, float]] | None = None,
+             timings: Timings, cpu: Callable[[], dict[Key, float]] | None = None,
              windows: dict[str, float] | None = None) -> None:
     """Ring a call and time its pops in every page rung, then answer and end it; with ``cpu``, add
     to ``windows`` the CPU used from the route until the pages are read."""
@@ -210,7 +206,7 @@ def _pop_one(client: decisions.SignedClient, pages: dict[str, AgentPage], caller
     rung = [t["agent"] for t in decision["targets"]]
     time.sleep(max(0.0, READ_AFTER_S - (time.time() * 1000 - sent) / 1000))
     if cpu is not None and windows is not None:
-        for part, seconds in _spent(before, cpu()).items():
+        for part, seconds in spent_by_part(before, cpu()).items():
             windows[part] = windows.get(part, 0.0) + seconds
     seen = {agent: pages[agent].seen_at(caller.registration_number, POP_TIMEOUT_S) for agent in rung}
     missing = [agent for agent, at in seen.items() if at is None]
@@ -226,23 +222,22 @@ def _pop_one(client: decisions.SignedClient, pages: dict[str, AgentPage], caller
                       "cause": "normalClearing"})
 
 
-def _browser_cpu() -> dict[str, float]:
+def _browser_processes() -> dict[Key, float]:
     """Return the CPU seconds used so far by the browser's processes (our descendants but the web's), by
-    kind: the browser itself, the pages' renderers, the GPU process (compositing, without a GPU), and
-    the utilities (the network service among them)."""
-    spent = dict.fromkeys(BROWSER_PARTS, 0.0) | {"playwright": 0.0}
+    (kind, pid); kinds: the browser itself, the pages' renderers, the GPU process (compositing, without
+    a GPU), the utilities (the network service among them), and Playwright's driver (the bench's)."""
+    used: dict[Key, float] = {}
     for child in psutil.Process().children(recursive=True):
         try:
             name = child.name().lower()
-            if "chrom" in name:
+            kind = _kind(child.cmdline()) if "chrom" in name else None
+            kind = "playwright" if name.startswith("node") else kind
+            if kind is not None:
                 times = child.cpu_times()
-                spent[_kind(child.cmdline())] += times.user + times.system
-            elif name.startswith("node"):  # Playwright's driver: the bench's, not the pages'
-                times = child.cpu_times()
-                spent["playwright"] += times.user + times.system
+                used[(kind, child.pid)] = times.user + times.system
         except psutil.NoSuchProcess:
             continue
-    return spent
+    return used
 
 
 def _kind(cmdline: list[str]) -> str:

@@ -33,14 +33,16 @@
   // the call (a second frame 50 ms later was about an eighth of the browser's work for a pop, measured
   // with fifty panels); the same message again is cleared first and set a moment later, or nothing
   // would change.
+  let announcing = null;  // the message set again a moment after clearing it
   function announce(message) {
     const region = $("announcer");
+    window.clearTimeout(announcing);  // a newer message wins over one still to be set
     if (region.textContent !== message) {
       region.replaceChildren(document.createTextNode(message));
       return;
     }
     region.textContent = "";
-    window.setTimeout(() => { region.textContent = message; }, 50);
+    announcing = window.setTimeout(() => { region.textContent = message; }, 50);
   }
 
   function failure(result) {

@@ -23,7 +23,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 import callcenter
 from tests.conftest import REDIS_URL
-from tests.loopback_ports import free_port as loopback_port
+from tests.loopback_ports import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.slow]
 
@@ -42,10 +42,6 @@ LANGS = ("fr", "nl", "de", "en")
 class Site:
     url: str
     reg_no: str
-
-
-def _free_port() -> int:
-    return loopback_port(tcp=True)
 
 
 def _seed(env: dict[str, str]) -> str:
@@ -90,7 +86,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                CALLCENTER_REDIS_URL=REDIS_URL, CALLCENTER_WEB_THREADS="8", CALLCENTER_LOG_LEVEL="WARNING",
                PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
     reg_no = _seed(env)
-    port, log = _free_port(), data / "web.log"
+    port, log = free_port(), data / "web.log"
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "callcenter.cli", "web", "--host", "127.0.0.1",
                                     "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT,

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from tests.loopback_ports import free_port as loopback_port
+from tests.loopback_ports import free_port
 
 
 class RecordingHandler:
@@ -41,14 +41,10 @@ class RecordingHandler:
         return [str(m["Message-ID"]) for m in self.received]
 
 
-def _free_port() -> int:
-    return loopback_port(tcp=True)
-
-
 class SmtpServer:
     def __init__(self) -> None:
         self.handler = RecordingHandler()
-        self.port = _free_port()
+        self.port = free_port()
         self._controller: Controller | None = None
 
     def start(self) -> None:

@@ -18,15 +18,11 @@ import psutil
 import pytest
 
 import callcenter
-from tests.loopback_ports import free_port as loopback_port
+from tests.loopback_ports import free_port
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(callcenter.__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    return loopback_port(tcp=True)
 
 
 def _wait_for(what: str, condition: Callable[[], Any], timeout: float) -> Any:
@@ -66,7 +62,7 @@ def _children(up: psutil.Process, role: str) -> list[psutil.Process]:
 @pytest.fixture
 def up(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, Path]]:
     """Run `callcenter up` on a free port, a fresh data dir and the embedded Redis; kill all at the end."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
     env.update(CALLCENTER_DATA_DIR=str(tmp_path / "var"), CALLCENTER_SCHEDULER_INTERVAL_S="1",
                PYTHONPATH=os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]))

@@ -20,7 +20,7 @@ import callcenter
 from callcenter.calendar_files import build_calendar_service
 from callcenter.services.clock import SystemClock
 from callcenter.settings import Settings
-from tests.loopback_ports import free_port as loopback_port
+from tests.loopback_ports import free_port
 
 REPO = Path(callcenter.__file__).resolve().parents[1]
 SECRET = "two-node-secret"
@@ -48,10 +48,6 @@ def open_settings(make_settings: object, database_url: str, redis_url: str) -> S
 def skip_unless_open(settings: Settings) -> None:
     if not build_calendar_service(settings, SystemClock()).is_open():
         pytest.skip("the office is closed right now (a public holiday or the last minute of the day)")
-
-
-def free_port() -> int:
-    return loopback_port(tcp=True)
 
 
 @contextmanager

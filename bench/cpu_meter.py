@@ -52,10 +52,7 @@ class CpuMeter:
         if self._thread is not None:
             self._thread.join(5)
         self._last.update(self._times())
-        spent: dict[str, float] = {"web": 0.0, "redis": 0.0, "postgres": 0.0}
-        for (part, pid), seconds in self._last.items():
-            spent[part] += max(0.0, seconds - self._base.get((part, pid), 0.0))
-        return spent
+        return {"web": 0.0, "redis": 0.0, "postgres": 0.0} | spent_by_part(self._base, self._last)
 
     def sample(self) -> dict[str, float]:
         """Return the CPU seconds used so far by each part's current processes (see ``spent``)."""
@@ -91,8 +88,8 @@ class CpuMeter:
 
 
 def spent_by_part(before: dict[Key, float], after: dict[Key, float]) -> dict[str, float]:
-    """Return what each part used between two samples of its processes, as stop() counts: a process
-    born meanwhile with all its CPU, one gone meanwhile not at all."""
+    """Return what each part used between two samples of its processes: a process born meanwhile with
+    all its CPU, one gone meanwhile not at all (its last figure is not in ``after``)."""
     used: dict[str, float] = {}
     for (part, pid), seconds in after.items():
         used[part] = used.get(part, 0.0) + max(0.0, seconds - before.get((part, pid), 0.0))

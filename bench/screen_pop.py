@@ -230,11 +230,14 @@ def _browser_processes() -> dict[Key, float]:
     for child in psutil.Process().children(recursive=True):
         try:
             name = child.name().lower()
-            kind = _kind(child.cmdline()) if "chrom" in name else None
-            kind = "playwright" if name.startswith("node") else kind
-            if kind is not None:
-                times = child.cpu_times()
-                used[(kind, child.pid)] = times.user + times.system
+            if "chrom" in name:
+                kind = _kind(child.cmdline())
+            elif name.startswith("node"):
+                kind = "playwright"
+            else:
+                continue
+            times = child.cpu_times()
+            used[(kind, child.pid)] = times.user + times.system
         except psutil.NoSuchProcess:
             continue
     return used

@@ -1,12 +1,16 @@
-"""Agents' presence in Redis, shared by every service node: one hash per agent and an index of agents.
+"""Agents' presence in Redis, shared by every service node: one string per agent and an index of agents.
 
-Keys (``prefix`` defaults to "cc:"): ``cc:presence:<agent id>`` holds status, since, reason, until,
-call_id and idle_since (times in ISO 8601, UTC); ``cc:presence:agents`` is the set of agent ids with a
-state. Only callcenter.live.routing_state writes them, inside its atomic changes; reads are plain.
+Keys (``prefix`` defaults to "cc:"): ``cc:agent:<agent id>`` holds the agent's state as the JSON array
+[field, value, …] of status, since, reason, until, call_id and idle_since (times in ISO 8601, UTC; absent
+fields left out); ``cc:agents`` is the set of agent ids with a state. Only callcenter.live.routing_state
+writes them, inside its atomic changes; reads are plain. (Until 2026-11-27 each state was a hash under
+``cc:presence:<agent id>``, indexed by ``cc:presence:agents``: a node of this version does not read
+those, and fills its keys from the database's last known presence, as for a Redis restarted empty.)
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -25,10 +29,10 @@ class RedisPresenceStore:
 
     @property
     def index_key(self) -> str:
-        return f"{self._prefix}presence:agents"
+        return f"{self._prefix}agents"
 
-    def key(self, agent_id: int) -> str:
-        return f"{self._prefix}presence:{agent_id}"
+    def key(self, agent_id: int | str) -> str:
+        return f"{self._prefix}agent:{agent_id}"
 
     def read(self, agent_ids: Iterable[int] | None, now: datetime) -> dict[int, AgentState]:
         """Return the stored states of these agents (None: of every agent in the index)."""
@@ -38,24 +42,19 @@ class RedisPresenceStore:
             ids = list(agent_ids)
         if not ids:
             return {}
-        with self._redis.pipeline(transaction=False) as pipe:
-            for agent_id in ids:
-                pipe.hgetall(self.key(agent_id))
-            raws = pipe.execute()
-        return {agent_id: decode_state(agent_id, raw) or offline(agent_id, now)
+        raws = self._redis.mget([self.key(agent_id) for agent_id in ids])
+        return {agent_id: decode_state(agent_id, unjoin(raw) if raw else {}) or offline(agent_id, now)
                 for agent_id, raw in zip(ids, raws, strict=True)
                 if raw or agent_ids is not None}
 
     def write(self, pipe: Any, state: AgentState) -> None:
         """Queue the writes that make ``state`` the agent's stored state on a pipeline."""
-        key = self.key(state.agent_id)
-        pipe.delete(key)
-        pipe.hset(key, mapping=encode_state(state))
+        pipe.set(self.key(state.agent_id), joined(encode_state(state)))
         pipe.sadd(self.index_key, state.agent_id)
 
 
 def encode_state(state: AgentState, iso_of: Callable[[datetime], str] = datetime.isoformat) -> dict[str, str]:
-    """Return the hash of ``state`` (fields in this order; absent ones left out)."""
+    """Return the fields of ``state`` (in this order; absent ones left out)."""
     fields = {"status": _STATUS_TEXT[state.status], "since": iso_of(state.since)}
     if state.reason is not None:
         fields["reason"] = state.reason
@@ -69,7 +68,7 @@ def encode_state(state: AgentState, iso_of: Callable[[datetime], str] = datetime
 
 
 def encode_states(states: Mapping[int, AgentState]) -> dict[str, dict[str, str]]:
-    """Return the hashes of ``states`` by agent id (as text). The instants they share (a ring-all's
+    """Return the fields of ``states`` by agent id (as text). The instants they share (a ring-all's
     start and end for fifty agents) are formatted once: a third of the time it took."""
     texts: dict[datetime, str] = {}
 
@@ -86,7 +85,7 @@ _STATUS_TEXT = {status: status.value for status in PresenceStatus}
 
 
 def decode_state(agent_id: int, raw: Mapping[Any, Any]) -> AgentState | None:
-    """Read a stored hash (bytes or str keys); None when there is none."""
+    """Read a state's fields (bytes or str keys); None when there are none."""
     fields = {text(k): text(v) for k, v in raw.items()}
     if "status" not in fields:
         return None
@@ -95,9 +94,15 @@ def decode_state(agent_id: int, raw: Mapping[Any, Any]) -> AgentState | None:
                       time_or_none(fields.get("idle_since")))
 
 
-def pairs(flat: list[Any]) -> dict[Any, Any]:
-    """Turn a flat [field, value, …] reply (HGETALL inside a script) into a mapping."""
-    return dict(zip(flat[::2], flat[1::2], strict=True))
+def joined(fields: Mapping[str, str]) -> str:
+    """Return a state's fields as stored: the JSON array [field, value, …] (routing_scripts)."""
+    return json.dumps([part for pair in fields.items() for part in pair], separators=(",", ":"))
+
+
+def unjoin(stored: bytes | str) -> dict[str, str]:
+    """Read a stored state, [field, value, …], or {} for a missing one as a script sends it."""
+    flat = json.loads(stored)
+    return dict(zip(flat[::2], flat[1::2], strict=True)) if flat else {}
 
 
 def iso(value: datetime | None) -> str | None:

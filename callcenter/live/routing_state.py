@@ -1,19 +1,22 @@
 """The routing state in Redis: the queue of calls and the atomic changes of calls and agents together.
 
-Keys: ``cc:routing:queue`` (sorted set of queued call ids by arrival), ``cc:routing:call:<call id>``
-(hash: language, arrived, state, round, targets, ring_until, last_seen, answered_by, caller; kept a
-day), ``cc:routing:seeded`` (set once the state was filled from the database: a Redis restarted empty
-lacks it) and the agents' hashes of RedisPresenceStore. A change reads the call and every agent it
-involves in one script, lets a pure function decide, and writes the result with a second script that
-first checks that nothing it read has changed (callcenter.live.routing_scripts): if another node
-changed any of it meanwhile, nothing is written and the change is decided again on fresh state. That is
-what keeps an agent from being offered two callers, whatever the number of nodes; it costs two round
-trips per change, and a snapshot of the whole state one (or none: the write can return the state
-after it, which a route request plans on; a long queue is left out of it and read when first used,
-which a decision does only when an agent is free). A change needs no read when the caller knows the
-state: a call recorded just now is not in it yet, and a route request reserves its targets on the
-snapshot its entering brought back. The write's fingerprint is then computed here over what the caller
-knows; if the state differs, nothing is written and the change reads and decides again as above.
+Keys: ``cc:routing:queue`` (sorted set of queued call ids by arrival), ``cc:routing:calls:<call id>``
+(a string, the JSON array [field, value, …] of language, arrived, state, round, targets, ring_until,
+last_seen, answered_by, caller; kept a day), ``cc:routing:filled`` (set once the state was filled from
+the database: a Redis restarted empty lacks it) and the agents' states of RedisPresenceStore. (Until
+2026-11-27 calls were hashes under ``cc:routing:call:<call id>`` and the marker ``cc:routing:seeded``:
+those are not read, so a Redis that holds them is filled again from the database.)
+
+A change reads the call and every agent it involves in one script, lets a pure function decide, and writes
+the result with a second script that first checks that nothing it read has changed
+(callcenter.live.routing_scripts): if another node changed any of it meanwhile, nothing is written and the
+change is decided again on fresh state. That is what keeps an agent from being offered two callers, whatever
+the number of nodes; it costs two round trips per change, and a snapshot of the whole state one (or none:
+the write can return the state after it, which a route request plans on; a long queue is left out of it and
+read when first used, which a decision does only when an agent is free). A change needs no read when the
+caller knows the state: a call recorded just now is not in it yet, and a route request reserves its targets
+on the snapshot its entering brought back. The write's fingerprint is then computed here over what the
+caller knows; if the state differs, nothing is written and the change reads and decides again as above.
 """
 
 from __future__ import annotations
@@ -40,8 +43,10 @@ from callcenter.live.presence_store import (
     encode_state,
     encode_states,
     iso,
+    joined,
     text,
     time_or_none,
+    unjoin,
 )
 from callcenter.services.routing_ports import (
     Applied,
@@ -57,9 +62,9 @@ T = TypeVar("T")
 CALL_TTL_S = 24 * 3600
 MAX_ATTEMPTS = 100  # optimistic retries; contention on one agent resolves in a few
 CALLS_SENT_ALONG = 20  # a change's snapshot brings the queued calls along when there are at most this many
-DECODED_AGENTS = 20_000  # agents' hashes kept decoded (AgentState is immutable: safe to share)
+DECODED_AGENTS = 20_000  # agents' states kept decoded (AgentState is immutable: safe to share)
 _MISSING = object()
-ABSENT = b"{}"  # a hash that does not exist, as the scripts join it (cjson encodes an empty table so)
+ABSENT = b"{}"  # a state that does not exist, as the scripts send it
 
 
 class RedisRoutingStore:
@@ -80,10 +85,10 @@ class RedisRoutingStore:
 
     @property
     def seeded_key(self) -> str:
-        return f"{self._prefix}routing:seeded"
+        return f"{self._prefix}routing:filled"
 
     def call_key(self, call_id: str) -> str:
-        return f"{self._prefix}routing:call:{call_id}"
+        return f"{self._prefix}routing:calls:{call_id}"
 
     def snapshot(self, stale_before: datetime, now: datetime) -> Snapshot:
         with _unavailable_on_error():
@@ -109,7 +114,7 @@ class RedisRoutingStore:
         return calls
 
     def _read_queued_calls(self) -> list[Any]:
-        """Read every queued call's hash (a snapshot that came with a change reads them when first used)."""
+        """Read every queued call's state (a snapshot that came with a change reads them when first used)."""
         with _unavailable_on_error():
             return list(self._queued_calls(keys=[self.queue_key], args=[self.call_key("")]))
 
@@ -120,7 +125,7 @@ class RedisRoutingStore:
             log.warning("could not drop %d ended calls from the routing queue", len(call_ids), exc_info=True)
 
     def _agent(self, agent_id: int, raw: bytes | str) -> AgentState | None:
-        """Decode an agent's hash as a script sent it; the same hash as last time is not decoded again.
+        """Decode an agent's state as a script sent it; the same state as last time is not decoded again.
 
         A snapshot reads every agent and most of them have not changed since the previous one: with 300
         agents, decoding them all was a good part of a route decision's CPU.
@@ -191,9 +196,9 @@ class RedisRoutingStore:
         with ``with_snapshot`` the script's [1, agents, seeded, calls or 0, call]."""
         call = move.call
         queued = call is not None and call.state in QUEUED
-        spec = {"prefix": self.presence.key(""), "fingerprint": fingerprint, "read": read,
-                "agents": encode_states(move.agents),
-                "call": encode_call(call) if call is not None else None,
+        agents = {agent_id: joined(fields) for agent_id, fields in encode_states(move.agents).items()}
+        spec = {"prefix": self.presence.key(""), "fingerprint": fingerprint, "read": read, "agents": agents,
+                "call": joined(encode_call(call)) if call is not None else None,
                 "call_id": call.call_id if call is not None else None,
                 # A string: Lua would round a number to 14 digits, losing the order of close arrivals.
                 "queued": repr(call.arrived.timestamp()) if call is not None and queued else None,
@@ -211,20 +216,17 @@ class RedisRoutingStore:
         specs: list[str] = []
         for state in agents:
             keys.append(self.presence.key(state.agent_id))
-            specs.append(json.dumps({"fields": encode_state(state), "member": str(state.agent_id)}))
+            specs.append(json.dumps({"value": joined(encode_state(state)), "member": str(state.agent_id)}))
         for call in calls:
             keys.append(self.call_key(call.call_id))
             score = call.arrived.timestamp() if call.state in QUEUED else None
-            specs.append(json.dumps({"fields": encode_call(call), "member": call.call_id, "score": score,
-                                     "ttl": CALL_TTL_S}))
+            specs.append(json.dumps({"value": joined(encode_call(call)), "member": call.call_id,
+                                     "score": score, "ttl": CALL_TTL_S}))
         with _unavailable_on_error():
             self._seed_script(keys=keys, args=[len(agents), *specs])
 
     def _write_call(self, pipe: Any, call: CallRouting) -> None:
-        key = self.call_key(call.call_id)
-        pipe.delete(key)
-        pipe.hset(key, mapping=encode_call(call))
-        pipe.expire(key, CALL_TTL_S)
+        pipe.set(self.call_key(call.call_id), joined(encode_call(call)), ex=CALL_TTL_S)
         if call.state in QUEUED:
             pipe.zadd(self.queue_key, {call.call_id: call.arrived.timestamp()})
         else:
@@ -235,18 +237,18 @@ def _queued(raw: list[Any], stale_before: datetime) -> tuple[dict[str, CallRouti
     """Decode the queued calls of a snapshot; also return those to drop from the queue."""
     calls: dict[str, CallRouting] = {}
     gone = []
-    for raw_id, joined in zip(raw[::2], raw[1::2], strict=True):
+    for raw_id, stored in zip(raw[::2], raw[1::2], strict=True):
         call_id = text(raw_id)
-        call = decode_call(call_id, unjoin(joined))
+        call = decode_call(call_id, unjoin(stored))
         if call is None or call.state not in QUEUED or (call.last_seen or call.arrived) < stale_before:
-            gone.append(call_id)  # hung up unseen, or its hash expired
+            gone.append(call_id)  # hung up unseen, or its state expired
         else:
             calls[call_id] = call
     return calls, gone
 
 
 class _Basis:
-    """The hashes a write's snapshot was decoded from, as the script joined them (Snapshot.basis): a change
+    """The states a write's snapshot was decoded from, as the script sent them (Snapshot.basis): a change
     decided on that snapshot fingerprints them instead of reading them again."""
 
     def __init__(self, call_key: str, call: bytes | str, raw_agents: list[Any]) -> None:
@@ -283,14 +285,8 @@ def _known(call_id: str | None, call_key: str, wanted: list[int], on: Snapshot |
         hashes = [on.basis.call, *(agents[agent_id] for agent_id in ids)]
     else:
         return None
-    joined = b"\x01".join(h if isinstance(h, bytes) else h.encode() for h in hashes)
-    return hashes, [str(agent_id) for agent_id in ids], hashlib.sha1(joined).hexdigest()  # noqa: S324
-
-
-def unjoin(joined: bytes | str) -> dict[str, str]:
-    """Read a hash a script sent as one JSON string: [field, value, …], or {} when empty (routing_scripts)."""
-    flat = json.loads(joined)
-    return dict(zip(flat[::2], flat[1::2], strict=True)) if flat else {}
+    together = b"\x01".join(h if isinstance(h, bytes) else h.encode() for h in hashes)
+    return hashes, [str(agent_id) for agent_id in ids], hashlib.sha1(together).hexdigest()  # noqa: S324
 
 
 def encode_call(call: CallRouting) -> dict[str, str]:

@@ -87,6 +87,25 @@ def test_a_redis_restarted_empty_is_filled_from_the_database(routed: Services, r
     assert routed.call_lifecycle.routing_health() == {"ok": True, "mode": "redis"}
 
 
+def test_a_redis_holding_the_former_hash_keys_is_filled_from_the_database(routed: Services,
+                                                                          redis_url: str) -> None:
+    # Until 2026-11-27 the states were hashes (cc:presence:<id>, cc:routing:call:<id>) and the marker
+    # was cc:routing:seeded. A node of this version reads none of them: it fills its own keys from the
+    # database's last known presence (marie available), whatever the former keys said (paused).
+    import redis
+
+    marie = add_agent(routed, "marie")
+    server = redis.Redis.from_url(redis_url)
+    server.flushdb()
+    paused = {"status": "paused", "since": T0.isoformat(), "reason": "lunch"}
+    server.hset(f"cc:presence:{marie}", mapping=paused)
+    server.sadd("cc:presence:agents", marie)
+    server.set("cc:routing:seeded", "1")
+    assert [t["agent_id"] for t in route(routed, "c1")["targets"]] == [marie]
+    assert routed.presence.get(marie).status == "ringing"
+    assert server.type(f"cc:presence:{marie}") == b"hash"  # left as it was
+
+
 def _wait_step(services: Services, call_id: str, step: int) -> dict[str, Any]:
     body = {"call_id": call_id, "request_id": f"r-{call_id}-{step}", "from": CITIZEN, "to": OUR_NUMBER,
             "round": 1}

@@ -96,7 +96,10 @@ def decode_state(agent_id: int, raw: Mapping[Any, Any]) -> AgentState | None:
 
 def joined(fields: Mapping[str, str]) -> str:
     """Return a state's fields as stored: the JSON array [field, value, …] (routing_scripts)."""
-    return json.dumps([part for pair in fields.items() for part in pair], separators=(",", ":"))
+    return _COMPACT.encode([part for pair in fields.items() for part in pair])
+
+
+_COMPACT = json.JSONEncoder(separators=(",", ":"))  # json.dumps() with options builds an encoder per call
 
 
 def unjoin(stored: bytes | str) -> dict[str, str]:

@@ -105,9 +105,10 @@ return {hashes, ids, fingerprint(hashes)}
 # Returns 1 when written, 0 when the state changed; with ``snapshot``, {1, agents, seeded, calls, call}
 # when written: the state after the write as SNAPSHOT returns it, and the call's state, in the same round
 # trip (a change decided on that state fingerprints it rather than reading it again) — the queued calls
-# only when there are at most ``snapshot_calls`` of them (else 0): sending a hundred waiting callers'
-# states was most of the script's time, and a decision needs them only when an agent is free (then
-# QUEUED_CALLS reads them); a short queue costs less than the round trip it would take later.
+# only when there are at most ``snapshot_calls`` of them (else 0): a hundred waiting callers' states were
+# most of the script's time (measured when each was a hash, encoded one by one), and a decision needs
+# them only when an agent is free (then QUEUED_CALLS reads them); a short queue costs less than the round
+# trip it would take later.
 WRITE_IF_UNCHANGED = _FINGERPRINT + _AGENTS_OF + _CALLS_OF + """
 local spec = cjson.decode(ARGV[1])
 if fingerprint(read_all(KEYS[1], spec.prefix, spec.read)) ~= spec.fingerprint then return 0 end

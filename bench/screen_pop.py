@@ -4,9 +4,10 @@ A front office of its own (bench.front_office: a PostgreSQL schema, a Redis serv
 speaking agents and as many callers as calls, each with an open question) served by `callcenter web`
 (gunicorn, gthread) on loopback, with wrap-up 0 s so that every agent is free again after each call.
 
-1. Route decisions: ``--decisions`` calls routed, answered and hung up one after the other, first through
-   the service in-process, then as signed ``POST /cti/v1/route`` to the server; p50/p95/p99 of the
-   route (the answer events and hang-ups, and the work left for after each answer, are printed too).
+1. Route decisions: ``--decisions`` calls routed, answered and hung up one after the other, ``--pace``
+   seconds apart, first through the service in-process, then as signed ``POST /cti/v1/route`` to the
+   server; p50/p95/p99 of the route (the answer events and hang-ups, the work left for after each answer
+   and the CPU of the bench's thread meanwhile are printed too).
 2. Screen-pops: every agent logged in to the panel in Chromium, one browser context (and one live
    stream) each, available. For each of ``--calls`` calls, the time from sending the route request that
    rings the agents to the caller's registration number being in each rung agent's page DOM.
@@ -76,7 +77,7 @@ def main() -> None:
     parser.add_argument("--decisions", type=int, default=300, help="route decisions timed per way (≤ 5000)")
     parser.add_argument("--gap", type=float, default=0.5, help="seconds between two calls timed to the pages")
     parser.add_argument("--pace", type=float, default=0.05,
-                        help="seconds between two calls whose route decisions are timed through the server")
+                        help="seconds of idle before each call whose route decision is timed (both ways)")
     parser.add_argument("--ring-max-targets", type=int, default=0,
                         help="agents rung at once per call (the setting; 0: every free agent, ring-all)")
     parser.add_argument("--only", choices=["pop", "route", "in-process"],
@@ -119,14 +120,16 @@ def run(args: argparse.Namespace, env: dict[str, str], data_dir: Path) -> None:
 
 def route_phase(services: Any, office: Office, url: str | None, n: int, warmup: int, pace_s: float) -> None:
     """Time route decisions in-process, then through the server (unless ``url`` is None), each on callers
-    of their own."""
+    of their own, with ``pace_s`` of idle before each call both ways (calls come one by one: a decision
+    after idle is slower than one right after another)."""
     decisions.make_available(services, office)
     gc.freeze()  # as a web worker does once its app is built (callcenter.web.server)
     agents = len(office.agents)
-    local = decisions.measure(decisions.in_process(services), office.callers[:warmup + n], warmup)
+    local = decisions.measure(decisions.in_process(services), office.callers[:warmup + n], warmup, pace_s)
     most = services.settings.ring_max_targets
     rung = f"each call rings {most} of them" if most else "ring-all"
-    decisions.report(f"\nRoute decisions in-process ({n} calls, {agents} agents available, {rung}):", local)
+    decisions.report(f"\nRoute decisions in-process ({n} calls, {agents} agents available, {rung}, "
+                     f"{pace_s * 1000:.0f} ms between a call's hang-up and the next):", local)
     if url is None:
         return
     client = decisions.SignedClient(url)

@@ -83,6 +83,21 @@ def reserve(call: CallRouting | None, agents: Agents, targets: tuple[int, ...], 
     return Move(updated, ringing, True)
 
 
+def enter_and_reserve(call: CallRouting | None, fresh: CallRouting, round_: int, agents: Agents,
+                      targets: tuple[int, ...], now: datetime, until: datetime) -> Move[tuple[Entered, bool]]:
+    """Enter the call (as enter()) and ring ``targets`` in the same change (as reserve()) if every one of
+    them is still free; otherwise only enter it. For targets planned on a state read beforehand: one
+    change where entering, then reserving, would be two. The result: what entering gave, and whether the
+    targets ring (False: plan again, on the state after entering)."""
+    entered = enter(call, fresh, round_, agents, now)
+    if entered.call is None or entered.result.over or entered.result.ringing:
+        return Move(entered.call, entered.agents, (entered.result, False))
+    reserved = reserve(entered.call, {**agents, **entered.agents}, targets, round_, now, until)
+    if not reserved.result:
+        return Move(entered.call, entered.agents, (entered.result, False))
+    return Move(reserved.call, {**entered.agents, **reserved.agents}, (entered.result, True))
+
+
 def announce(call: CallRouting | None, agents: Agents, now: datetime) -> Move[tuple[int, ...]]:
     """Take the call out of the queue (it hears closed or busy), releasing any agent it rings."""
     if call is None or call.is_over:

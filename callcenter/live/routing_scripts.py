@@ -134,12 +134,14 @@ if redis.call('ZCARD', KEYS[3]) <= spec.snapshot_calls then calls = calls_of(KEY
 return {1, agents_of(KEYS[2], spec.prefix), redis.call('EXISTS', KEYS[4]), calls, joined(KEYS[1])}
 """
 
-# KEYS[1]: the agents index, KEYS[2]: the queue, KEYS[3]: the seeded marker.
+# KEYS[1]: the agents index, KEYS[2]: the queue, KEYS[3]: the seeded marker, KEYS[4] (optional): a call.
 # ARGV[1]: the agents' key prefix, ARGV[2]: the calls' key prefix.
 # Returns {{agent id, state, …}, {call id, state, …}, seeded (0/1)}: every agent with a state, every
-# queued call.
+# queued call; with KEYS[4], that call's state too (as stored, '{}' when missing), as a change returns it.
 SNAPSHOT = _FINGERPRINT + _AGENTS_OF + _CALLS_OF + """
-return {agents_of(KEYS[1], ARGV[1]), calls_of(KEYS[2], ARGV[2]), redis.call('EXISTS', KEYS[3])}
+local found = {agents_of(KEYS[1], ARGV[1]), calls_of(KEYS[2], ARGV[2]), redis.call('EXISTS', KEYS[3])}
+if KEYS[4] then found[4] = joined(KEYS[4]) end
+return found
 """
 
 # KEYS[1]: the queue. ARGV[1]: the calls' key prefix. Returns {call id, state, …} of every queued call.

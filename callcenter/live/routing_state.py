@@ -17,6 +17,9 @@ read when first used, which a decision does only when an agent is free). A chang
 caller knows the state: a call recorded just now is not in it yet, and a route request reserves its targets
 on the snapshot its entering brought back. The write's fingerprint is then computed here over what the
 caller knows; if the state differs, nothing is written and the change reads and decides again as above.
+A snapshot can also be sent ahead (``snapshot_ahead``) on a connection of its own and read later, with the
+state of one call: a new call's route sends it before the database records the call, and enters and
+rings the call in one write decided on it.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from redis import Redis, RedisError
+from redis import Redis, RedisError, ResponseError
 
 from callcenter.domain.call_records import QUEUED, CallRouting, CallState
 from callcenter.domain.errors import Conflict
@@ -96,6 +99,32 @@ class RedisRoutingStore:
                 keys=[self.presence.index_key, self.queue_key, self.seeded_key],
                 args=[self.presence.key(""), self.call_key("")])
             return self._snapshot_of(raw_agents, lambda: raw_calls, seeded, stale_before, now)
+
+    def snapshot_ahead(self, stale_before: datetime, now: datetime, call_id: str) -> _SnapshotOnTheWay | None:
+        """Send the snapshot script now, with the call's state, on a connection of its own; its reply is
+        read by result() (or dropped by discard()) once the caller has done its other work (a new call's
+        route: while the database records the call). None when it cannot even be sent."""
+        keys = [self.presence.index_key, self.queue_key, self.seeded_key, self.call_key(call_id)]
+        args = [self.presence.key(""), self.call_key("")]
+        pool = self._redis.connection_pool
+        try:
+            connection = pool.get_connection()
+        except (RedisError, OSError):
+            return None
+        try:
+            connection.send_command("EVALSHA", self._snapshot.sha, len(keys), *keys, *args)
+        except (RedisError, OSError):
+            connection.disconnect()
+            pool.release(connection)
+            return None
+        read = functools.partial(self._snapshot_of_reply, keys[3], stale_before, now)
+        return _SnapshotOnTheWay(self._redis, connection, read)
+
+    def _snapshot_of_reply(self, call_key: str, stale_before: datetime, now: datetime,
+                           reply: Any) -> Snapshot:
+        raw_agents, raw_calls, seeded, call = reply
+        return self._snapshot_of(raw_agents, lambda: raw_calls, seeded, stale_before, now,
+                                 _Basis(call_key, call, raw_agents))
 
     def _snapshot_of(self, raw_agents: list[Any], raw_calls: Callable[[], list[Any]], seeded: int,
                      stale_before: datetime, now: datetime, basis: _Basis | None = None) -> Snapshot:
@@ -245,6 +274,41 @@ def _queued(raw: list[Any], stale_before: datetime) -> tuple[dict[str, CallRouti
         else:
             calls[call_id] = call
     return calls, gone
+
+
+class _SnapshotOnTheWay:
+    """A snapshot script sent on a connection taken from the pool (RoutingStore.snapshot_ahead): the
+    connection goes back to the pool once its reply is read, by result() or, unused, by discard()."""
+
+    def __init__(self, redis: Redis, connection: Any, read: Callable[[Any], Snapshot]) -> None:
+        self._redis = redis
+        self._connection: Any | None = connection
+        self._read = read
+
+    def result(self) -> Snapshot | None:
+        """Return the snapshot; None if the reply is an error (the script not loaded since Redis started,
+        Redis gone), for the caller to read one the usual way, which reports a failure."""
+        reply = self._reply()
+        if reply is None:
+            return None
+        return self._read(reply)
+
+    def discard(self) -> None:
+        self._reply()
+
+    def _reply(self) -> Any:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return None
+        try:
+            return self._redis.parse_response(connection, "EVALSHA")
+        except (RedisError, OSError) as exc:
+            if not isinstance(exc, ResponseError):  # an error reply leaves the connection usable
+                connection.disconnect()
+            log.info("a snapshot read ahead failed (%s): read again when needed", type(exc).__name__)
+            return None
+        finally:
+            self._redis.connection_pool.release(connection)
 
 
 class _Basis:

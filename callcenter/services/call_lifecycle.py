@@ -50,7 +50,7 @@ from callcenter.services.ports import Clock
 from callcenter.services.presence import PresenceService
 from callcenter.services.routing_events import RoutingEvents
 from callcenter.services.routing_failover import FailoverRoutingStore
-from callcenter.services.routing_ports import JsonDict, RoutingUnitOfWork, RoutingUowFactory
+from callcenter.services.routing_ports import JsonDict, RoutingUnitOfWork, RoutingUowFactory, SnapshotOnTheWay
 from callcenter.services.routing_records import routing_rows
 from callcenter.services.supervisor_snapshots import SnapshotSender
 from callcenter.services.webhook_ports import NO_OUTBOUND_EVENTS, OutboundEvents
@@ -96,12 +96,30 @@ class CallLifecycle:
     def route(self, req: RouteRequest) -> JsonDict:
         """Decide where the call rings now (see the module docstring for the answers)."""
         req = clean_route_request(req)
-        return self._once("route", req.request_id, req.call_id,
-                          lambda uow, now, absent: self._router.prepare(uow, req, now, absent=absent),
-                          lambda record, now: self._router.route(req, record, now),
-                          peek=lambda stored, now: self._router.peek(stored, req, now),
-                          before_prepare=lambda: self._router.warm(req.from_number),
-                          new_call=lambda uow, now: self._router.new_call(uow, req, now))
+        ahead: list[SnapshotOnTheWay] = []
+
+        def new_call(uow: RoutingUnitOfWork, now: datetime) -> CallRecord | None:
+            # Sent before the statement that claims the request and records the call: the shared state's
+            # reply travels meanwhile, and a new call is then planned on it at once.
+            fresh = self._router.new_call(uow, req, now)
+            sent = self._router.read_ahead(req, fresh, now) if fresh is not None else None
+            if sent is not None:
+                ahead.append(sent)
+            return fresh
+
+        def process(record: CallRecord, now: datetime) -> tuple[JsonDict, Effects]:
+            return self._router.route(req, record, now, ahead=ahead.pop() if ahead else None)
+
+        try:
+            return self._once("route", req.request_id, req.call_id,
+                              lambda uow, now, absent: self._router.prepare(uow, req, now, absent=absent),
+                              process,
+                              peek=lambda stored, now: self._router.peek(stored, req, now),
+                              before_prepare=lambda: self._router.warm(req.from_number),
+                              new_call=new_call)
+        finally:
+            for sent in ahead:  # not used: the request was a repeat, or failed before deciding
+                sent.discard()
 
     def handle_event(self, event: CallEvent) -> JsonDict:
         """Take a call event into account once; a repeated event_id gets the first answer."""

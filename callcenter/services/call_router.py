@@ -4,16 +4,21 @@
 so the CRM has it whatever fails next) and decides what needs only the record and the calendar —
 closed, or busy once the maximum wait has passed. ``route`` then works on the shared state: the call
 enters (or stays in) the queue, the free agents are shared among the waiting callers (domain.routing)
-and its targets are reserved atomically; if another node took one of them first, it plans again.
+and its targets are reserved atomically; if another node took one of them first, it plans again. A call
+never routed plans on a snapshot read while it was recorded (``read_ahead``), and enters the queue and
+rings in one change.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from callcenter.domain import routing
 from callcenter.domain import routing_moves as moves
@@ -30,6 +35,7 @@ from callcenter.services.agents import AgentService
 from callcenter.services.call_effects import Effects, Pop
 from callcenter.services.caller_pops import CallerPops, contact_languages, exact_contact
 from callcenter.services.routing_ports import (
+    Applied,
     CallbackDesk,
     JsonDict,
     OpeningCalendar,
@@ -37,12 +43,14 @@ from callcenter.services.routing_ports import (
     RoutingStore,
     RoutingUnitOfWork,
     Snapshot,
+    SnapshotOnTheWay,
 )
 from callcenter.services.sip_ports import RegisteredPhones
 
 log = logging.getLogger(__name__)
 
 PLAN_ATTEMPTS = 3  # another node reserving one of our targets first makes us plan again
+ROUTED_REMEMBERED = 10_000  # calls this process was asked to route, to read ahead for new ones only
 
 
 class CallOver(Conflict):
@@ -63,6 +71,8 @@ class CallRouter:
         self._policy = policy
         self._settings = settings
         self._phones = phones  # set when our SIP edge tracks registrations: unregistered phones never ring
+        self._routed: OrderedDict[str, None] = OrderedDict()  # call ids, the latest last
+        self._routed_lock = threading.Lock()
 
     def prepare(self, uow: RoutingUnitOfWork, req: RouteRequest, now: datetime, *,
                 absent: bool = False) -> CallRecord:
@@ -105,8 +115,42 @@ class CallRouter:
             return self._overflow(record, now)
         return record
 
-    def route(self, req: RouteRequest, record: CallRecord, now: datetime) -> tuple[JsonDict, Effects]:
-        """Decide what the caller hears now, reserving agents in the shared state."""
+    def read_ahead(self, req: RouteRequest, record: CallRecord, now: datetime) -> SnapshotOnTheWay | None:
+        """Ask the shared state for what a new call's route plans on, to travel while the call is recorded.
+        Given to route() as ``ahead``. None when the call will not be rung, when the store cannot read
+        ahead, or when the call is not new: a later round, or a call this process was asked to route
+        already (a caller told to wait asks again every few seconds, in the same round). A call first
+        routed by another node is not known here: its next request reads ahead once, for nothing."""
+        if req.round > 1 or record.announced is not None or record.answered_at is not None \
+                or record.ended_at is not None or self._routed_before(record.call_id):
+            return None
+        return self._store.snapshot_ahead(now - self._stale(), now, record.call_id)
+
+    def _routed_before(self, call_id: str) -> bool:
+        """Tell whether this process was asked to route the call before; remember that it now was."""
+        with self._routed_lock:
+            if call_id in self._routed:
+                return True
+            self._routed[call_id] = None
+            if len(self._routed) > ROUTED_REMEMBERED:
+                self._routed.popitem(last=False)
+            return False
+
+    def route(self, req: RouteRequest, record: CallRecord, now: datetime, *,
+              ahead: SnapshotOnTheWay | None = None) -> tuple[JsonDict, Effects]:
+        """Decide what the caller hears now, reserving agents in the shared state. ``ahead``: the snapshot
+        read_ahead() asked for, used when the call was never routed (and dropped otherwise)."""
+        if ahead is not None and (record.state is not CallState.NEW or record.announced is not None):
+            ahead.discard()
+            ahead = None
+        try:
+            return self._route(req, record, now, ahead)
+        finally:
+            if ahead is not None:
+                ahead.discard()  # read already, or never reached: nothing happens, or its reply is dropped
+
+    def _route(self, req: RouteRequest, record: CallRecord, now: datetime,
+               ahead: SnapshotOnTheWay | None) -> tuple[JsonDict, Effects]:
         if record.answered_at is not None or record.ended_at is not None:
             state = "over" if record.ended_at else "answered"
             raise CallOver(f"The call {record.call_id!r} is already {state}.")
@@ -116,6 +160,9 @@ class CallRouter:
             return self._busy(record, now)
         if record.announced == PROBE:
             return self._probe(record), Effects()
+        snapshot = ahead.result() if ahead is not None else None
+        if snapshot is not None:
+            return self._enter_and_ring(req, record, snapshot, now)
         return self._ring_or_wait(req, record, now)
 
     def _is_probe(self, record: CallRecord) -> bool:
@@ -191,23 +238,64 @@ class CallRouter:
 
     def _ring_or_wait(self, req: RouteRequest, record: CallRecord, now: datetime) -> tuple[JsonDict, Effects]:
         effects = Effects()
-        fresh = replace(record.routing, state=CallState.NEW, targets=(), ring_until=None)
+        fresh = _fresh(record)
         # The state after entering comes back with the change (one round trip less), for the first plan.
         # A call never routed is not in the shared state yet: no need to read it first (were it there,
         # the store would find out, read it and have the move decided again).
         entered = self._store.change(record.call_id, [], lambda call, agents: moves.enter(
             call, fresh, req.round, agents, now), now, snapshot_stale_before=now - self._stale(),
             new_call=record.state is CallState.NEW)
-        effects.add(entered, queue_changed=entered.result.joined or bool(entered.result.released))
-        if entered.result.released:
-            effects.ended_legs.append((entered.result.released, LegOutcome.NO_ANSWER))
-        if entered.result.over:
-            raise CallOver(f"The call {record.call_id!r} is already over.")
-        if entered.result.ringing:
-            call = entered.result.call
-            left = int(((call.ring_until or now) - now).total_seconds())
-            return self._ring(entered.result.ringing, max(1, left), call.round, record), effects
+        rung = self._entered(entered, entered.result, record, effects, now)
+        if rung is not None:
+            return rung, effects
         return self._plan_and_reserve(req, record, entered.result.call, effects, now, entered.snapshot)
+
+    def _enter_and_ring(self, req: RouteRequest, record: CallRecord, snapshot: Snapshot,
+                        now: datetime) -> tuple[JsonDict, Effects]:
+        """Route a call never routed on a snapshot read while it was recorded: planned as it will be once
+        entered, then entered and rung in one change (one round trip where entering, then reserving, are
+        two). If a target was taken meanwhile, the call is only entered and plans again on fresh state;
+        with nobody to ring, it enters as any call does, and plans on the state that comes back."""
+        fresh = _fresh(record)
+        planned = moves.enter(None, fresh, req.round, {}, now).result.call  # the call as entering makes it
+        decision = self._decide(planned, snapshot, req.round, now)
+        if not isinstance(decision, routing.Ring):
+            return self._ring_or_wait(req, record, now)
+        effects = Effects()
+        targets = decision.targets[:req.max_targets] if req.max_targets else decision.targets
+        until = now + timedelta(seconds=self._policy.reservation_s())
+        applied = self._store.change(record.call_id, targets, functools.partial(
+            _enter_and_reserve, fresh=fresh, targets=targets, round_=req.round, now=now, until=until),
+            now, on=snapshot, new_call=True)
+        entered, reserved = applied.result
+        rung = self._entered(applied, entered, record, effects, now, queue_changed=reserved)
+        if rung is not None:
+            return rung, effects
+        if reserved:
+            return self._rung(req, record, targets, decision.timeout_s, effects, now), effects
+        return self._plan_and_reserve(req, record, entered.call, effects, now)
+
+    def _entered(self, applied: Applied[Any], entered: moves.Entered, record: CallRecord, effects: Effects,
+                 now: datetime, *, queue_changed: bool = False) -> JsonDict | None:
+        """Take a change that entered the call into ``effects``; return the answer if entering settled it
+        (the call rings already in this round), raise CallOver if it is over, else None (plan)."""
+        effects.add(applied, queue_changed=queue_changed or entered.joined or bool(entered.released))
+        if entered.released:
+            effects.ended_legs.append((entered.released, LegOutcome.NO_ANSWER))
+        if entered.over:
+            raise CallOver(f"The call {record.call_id!r} is already over.")
+        if entered.ringing:
+            call = entered.call
+            left = int(((call.ring_until or now) - now).total_seconds())
+            return self._ring(entered.ringing, max(1, left), call.round, record)
+        return None
+
+    def _rung(self, req: RouteRequest, record: CallRecord, targets: tuple[int, ...], timeout_s: int,
+              effects: Effects, now: datetime) -> JsonDict:
+        """Note the legs and screen-pops of targets just reserved; return the answer that rings them."""
+        effects.new_legs.extend(Leg(record.call_id, agent, req.round, now) for agent in targets)
+        effects.pops.append(Pop(targets, req.round, functools.partial(self._pop_payload, record, req.round)))
+        return self._ring(targets, timeout_s, req.round, record)
 
     def _plan_and_reserve(self, req: RouteRequest, record: CallRecord, call: CallRouting, effects: Effects,
                           now: datetime, first: Snapshot | None = None) -> tuple[JsonDict, Effects]:
@@ -227,10 +315,7 @@ class CallRouter:
                 _reserve, targets=targets, round_=req.round, now=now, until=until), now, on=snapshot)
             if reserved.result:
                 effects.add(reserved, queue_changed=True)
-                effects.new_legs.extend(Leg(record.call_id, agent, req.round, now) for agent in targets)
-                effects.pops.append(Pop(targets, req.round, functools.partial(self._pop_payload, record,
-                                                                              req.round)))
-                return self._ring(targets, decision.timeout_s, req.round, record), effects
+                return self._rung(req, record, targets, decision.timeout_s, effects, now), effects
         return {"action": "wait", "retry_after_s": retry}, effects
 
     def _decide(self, call: CallRouting, snap: Snapshot, round_: int, now: datetime) -> routing.Decision:
@@ -282,6 +367,17 @@ class CallRouter:
 def _reserve(call: CallRouting | None, agents: Mapping[int, AgentState], *, targets: tuple[int, ...],
              round_: int, now: datetime, until: datetime) -> moves.Move[bool]:
     return moves.reserve(call, agents, targets, round_, now, until)
+
+
+def _enter_and_reserve(call: CallRouting | None, agents: Mapping[int, AgentState], *, fresh: CallRouting,
+                       targets: tuple[int, ...], round_: int, now: datetime,
+                       until: datetime) -> moves.Move[tuple[moves.Entered, bool]]:
+    return moves.enter_and_reserve(call, fresh, round_, agents, targets, now, until)
+
+
+def _fresh(record: CallRecord) -> CallRouting:
+    """The call's routing state to enter the queue with, if the shared state has none."""
+    return replace(record.routing, state=CallState.NEW, targets=(), ring_until=None)
 
 
 def _only_seen_again(record: CallRecord, stored: CallRecord) -> bool:

@@ -30,6 +30,10 @@ class DatabaseRoutingStore:
             calls = {call.call_id: call for call in uow.call_records.queued(stale_before)}
         return Snapshot(agents, calls)
 
+    def snapshot_ahead(self, stale_before: datetime, now: datetime, call_id: str) -> None:
+        """No read ahead here: a change reads (and locks) its rows whatever the caller knows."""
+        return None
+
     def agents(self, agent_ids: Sequence[int] | None, now: datetime) -> dict[int, AgentState]:
         with self._uow() as uow:
             found = uow.presence.current(agent_ids)

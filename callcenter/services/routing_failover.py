@@ -29,6 +29,7 @@ from callcenter.services.routing_ports import (
     RoutingStateUnavailable,
     RoutingStore,
     Snapshot,
+    SnapshotOnTheWay,
 )
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,19 @@ class FailoverRoutingStore:
         except RoutingStateUnavailable as exc:
             self._failed(str(exc))
         return self._run(lambda store: store.snapshot(stale_before, now))
+
+    def snapshot_ahead(self, stale_before: datetime, now: datetime, call_id: str) -> SnapshotOnTheWay | None:
+        """Send Redis's snapshot ahead while Redis is up; None otherwise. Its result is None when Redis
+        holds no state (snapshot() then fills it first) or failed meanwhile (the next change finds out)."""
+        primary = self._usable_primary()
+        if primary is None:
+            return None
+        try:
+            sent = primary.snapshot_ahead(stale_before, now, call_id)
+        except RoutingStateUnavailable as exc:
+            self._failed(str(exc))
+            return None
+        return None if sent is None else _FilledOnly(sent)
 
     def agents(self, agent_ids: Sequence[int] | None, now: datetime) -> dict[int, AgentState]:
         return self._run(lambda store: store.agents(agent_ids, now))
@@ -161,3 +175,17 @@ class FailoverRoutingStore:
                 self._down_since = self._clock.now()
             self._error = error
             self._retry_at = self._monotonic() + self._retry_s
+
+
+class _FilledOnly:
+    """A snapshot on its way from Redis, given only if Redis holds the routing state."""
+
+    def __init__(self, sent: SnapshotOnTheWay) -> None:
+        self._sent = sent
+
+    def result(self) -> Snapshot | None:
+        snapshot = self._sent.result()
+        return snapshot if snapshot is not None and snapshot.seeded else None
+
+    def discard(self) -> None:
+        self._sent.discard()

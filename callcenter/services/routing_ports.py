@@ -80,8 +80,28 @@ class Applied(Generic[T]):
 ChangeFn = Callable[[CallRouting | None, Mapping[int, AgentState]], Move[T]]
 
 
+class SnapshotOnTheWay(Protocol):
+    """A snapshot asked for ahead of its use (RoutingStore.snapshot_ahead): it travels while the caller
+    does other work. Read it with result(), or drop it with discard(); once either was called, result()
+    gives None and discard() does nothing."""
+
+    def result(self) -> Snapshot | None:
+        """Return the snapshot, or None when it could not be had (then read one the usual way)."""
+        ...
+
+    def discard(self) -> None:
+        """Give it up unread."""
+        ...
+
+
 class RoutingStore(Protocol):
     def snapshot(self, stale_before: datetime, now: datetime) -> Snapshot: ...
+
+    def snapshot_ahead(self, stale_before: datetime, now: datetime, call_id: str) -> SnapshotOnTheWay | None:
+        """Ask for a snapshot now and read it later, as if ``change(call_id, …)`` had brought it: a change of
+        that call decided on it writes without reading first while that is still the state. None: this
+        store cannot send a read ahead (read a snapshot when it is needed)."""
+        ...
 
     def change(self, call_id: str | None, agent_ids: Iterable[int], fn: ChangeFn[T],
                now: datetime, *, snapshot_stale_before: datetime | None = None,

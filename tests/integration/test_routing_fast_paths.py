@@ -29,7 +29,7 @@ from callcenter.domain.routing_moves import Move
 from callcenter.live import routing_state
 from callcenter.live.routing_state import RedisRoutingStore
 from callcenter.live.streams import SUPERVISORS_STREAM, RedisStreamPublisher, agent_stream
-from callcenter.services.after_response import collecting
+from callcenter.services.after_response import collecting, run_all
 from callcenter.services.call_effects import Effects
 from callcenter.services.live_ports import LiveMessage
 from callcenter.web.after_response import AfterResponseMiddleware
@@ -260,6 +260,133 @@ def test_a_route_decision_reads_the_state_once(routed: Services, monkeypatch: An
     assert separate == []
     # The waiting caller's call is read as it enters again, not as its target is reserved on that state.
     assert reads.count(store._read.sha) == 1 and reads.count(store._write.sha) == 2
+
+
+@pytest.mark.redis
+def test_a_snapshot_read_ahead_carries_the_call_s_state_and_gives_its_connection_back(
+        redis_url: str, monkeypatch: Any) -> None:
+    client = redis.Redis.from_url(redis_url)
+    store = RedisRoutingStore(client)
+    store.restore([available(1), available(2)], [], overwrite=True)
+    first = CallRouting("c0", "nl", NOW - timedelta(seconds=5), CallState.WAITING, 1, (), None, NOW)
+    store.change("c0", [], lambda c, a: Move(first), NOW)
+    store.snapshot(NOW - timedelta(minutes=1), NOW)  # the scripts are loaded
+    sent = store.snapshot_ahead(NOW - timedelta(minutes=1), NOW, "c1")
+    assert sent is not None
+    client.set("meanwhile", "1")  # the client goes on with other work on another connection
+    snapshot = sent.result()
+    assert snapshot is not None and snapshot.agents == {1: available(1), 2: available(2)}
+    assert dict(snapshot.calls) == {"c0": first}
+    assert sent.result() is None  # read once
+    assert client.get("meanwhile") == b"1"  # the connection went back with nothing left to read on it
+
+    ran = _count_scripts(client, monkeypatch)
+    ringing = CallRouting("c1", "fr", NOW, CallState.RINGING, 1, (2,), NOW + timedelta(seconds=20), NOW)
+    rung = AgentState(2, PresenceStatus.RINGING, NOW, until=ringing.ring_until, call_id="c1")
+    given: list[Any] = []
+
+    def ring(call: CallRouting | None, agents: Any) -> Move[bool]:
+        given.append((call, dict(agents)))
+        return Move(ringing, {2: rung}, True)
+
+    assert store.change("c1", [2], ring, NOW, on=snapshot, new_call=True).result
+    assert ran == [store._write.sha] and given == [(None, {2: available(2)})]  # written without a read
+
+    dropped = store.snapshot_ahead(NOW - timedelta(minutes=1), NOW, "c2")
+    assert dropped is not None
+    dropped.discard()  # its reply is read and dropped: the next command on the connection gets its own
+    assert client.get("meanwhile") == b"1" and dropped.result() is None
+    # A script Redis does not know (as after a restart): an error reply, and the snapshot is read the usual
+    # way, which loads the script again.
+    monkeypatch.setattr(store._snapshot, "sha", "0" * 40)
+    unloaded = store.snapshot_ahead(NOW - timedelta(minutes=1), NOW, "c3")
+    assert unloaded is not None and unloaded.result() is None
+    assert client.get("meanwhile") == b"1"
+
+
+@pytest.mark.redis
+def test_a_new_call_is_planned_on_the_state_read_while_it_is_recorded_and_rung_in_one_write(
+        routed: Services, monkeypatch: Any) -> None:
+    store = routed.call_lifecycle._store._primary
+    routed.call_lifecycle.waiting()  # the first snapshot fills the empty Redis from the database
+    marie, jan = add_agent(routed, "marie"), add_agent(routed, "jan")
+    ahead: list[str] = []
+    original = store.snapshot_ahead
+    monkeypatch.setattr(store, "snapshot_ahead", lambda stale_before, now, call_id: ahead.append(
+        call_id) or original(stale_before, now, call_id))
+    ran = _count_scripts(store._redis, monkeypatch)
+    with collecting() as after:
+        rung = routed.call_lifecycle.route(RouteRequest("c1", "r1", CITIZEN, OUR_NUMBER, 1))
+    decided = list(ran)  # the scripts run before the answer
+    run_all(after)  # the legs and screen-pops, written once the answer is sent
+    assert sorted(t["agent_id"] for t in rung["targets"]) == sorted([marie, jan])
+    if routed.engine.dialect.name == "postgresql":
+        # One statement claims the request and records the call; the state travels meanwhile, and the
+        # call enters the queue and rings its targets in one write, without reading them again.
+        assert ahead == ["c1"] and decided == [store._write.sha]
+    else:  # the call is recorded in a transaction: enters, then rings its targets
+        assert ahead == [] and decided == [store._write.sha, store._write.sha]
+    state = store.snapshot(NOW - timedelta(minutes=1), NOW)
+    assert {state.agents[a].status for a in (marie, jan)} == {PresenceStatus.RINGING}
+    assert state.calls["c1"].state is CallState.RINGING and set(state.calls["c1"].targets) == {marie, jan}
+    assert count(routed, "call_legs", "call_id = 'c1'") == 2
+    ran.clear()
+    with collecting():
+        assert routed.call_lifecycle.route(RouteRequest("c1", "r1", CITIZEN, OUR_NUMBER, 1)) == rung  # repeat
+    assert ran == [] and store._redis.ping()  # answered from the database
+
+
+@pytest.mark.redis
+def test_a_caller_told_to_wait_asks_again_without_reading_ahead(routed: Services, monkeypatch: Any) -> None:
+    store = routed.call_lifecycle._store._primary
+    routed.call_lifecycle.waiting()
+    ahead: list[str] = []
+    original = store.snapshot_ahead
+    monkeypatch.setattr(store, "snapshot_ahead", lambda stale_before, now, call_id: ahead.append(
+        call_id) or original(stale_before, now, call_id))
+    for request_id in ("r1", "r2", "r3"):  # nobody free: told to wait, then asking again in the same round
+        with collecting():
+            assert routed.call_lifecycle.route(RouteRequest("c1", request_id, CITIZEN, OUR_NUMBER, 1))[
+                "action"] == "wait"
+    assert ahead == (["c1"] if routed.engine.dialect.name == "postgresql" else [])
+    assert routed.call_lifecycle.waiting()[0]["call_id"] == "c1"
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)],
+                         indirect=True)  # the read ahead goes with PostgreSQL's one-statement claim
+def test_an_agent_another_node_rings_after_the_read_ahead_is_not_offered_the_new_call(
+        routed: Services, redis_url: str, monkeypatch: Any) -> None:
+    store = routed.call_lifecycle._store._primary
+    routed.call_lifecycle.waiting()
+    marie, jan = add_agent(routed, "marie"), add_agent(routed, "jan")
+    other = RedisRoutingStore(redis.Redis.from_url(redis_url))
+    elsewhere = AgentState(marie, PresenceStatus.RINGING, NOW, until=NOW + timedelta(seconds=20),
+                           call_id="elsewhere")
+    original = store.snapshot_ahead
+
+    class ReadThenTaken:
+        """The state as read ahead; then, before the call is rung, another node rings Marie."""
+
+        def __init__(self, sent: Any) -> None:
+            self.sent = sent
+
+        def result(self) -> Any:
+            snapshot = self.sent.result()
+            other.change(None, [marie], lambda c, a: Move(None, {marie: elsewhere}), NOW)
+            return snapshot
+
+        def discard(self) -> None:
+            self.sent.discard()
+
+    monkeypatch.setattr(store, "snapshot_ahead", lambda *args: ReadThenTaken(original(*args)))
+    with collecting() as after:
+        rung = routed.call_lifecycle.route(RouteRequest("c1", "r1", CITIZEN, OUR_NUMBER, 1))
+    run_all(after)
+    assert [t["agent_id"] for t in rung["targets"]] == [jan]  # planned again on the state after entering
+    assert store.agents([marie, jan], NOW)[marie] == elsewhere  # never offered two callers
+    assert store.agents([jan], NOW)[jan].call_id == "c1"
+    assert count(routed, "call_legs", "call_id = 'c1'") == 1
 
 
 @pytest.mark.redis

@@ -49,6 +49,10 @@ class FakeStore:
             snapshot = Snapshot({}, LaterRead(self, {f"{self.name}-call": WAITING}), self.seeded)
         return Applied(None, {}, {}, self.name, snapshot=snapshot)
 
+    def snapshot_ahead(self, stale_before: datetime, now: datetime, call_id: str) -> Sent:
+        self._check()
+        return Sent(Snapshot({}, {f"{self.name}-call": WAITING}, self.seeded))
+
     def ping(self) -> None:
         self._check()
 
@@ -60,6 +64,17 @@ class FakeStore:
     def changed_since(self, at: datetime,
                       stale_before: datetime) -> tuple[list[AgentState], list[CallRouting]]:
         return [MARIE], []
+
+
+class Sent:
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot, self.discarded = snapshot, False
+
+    def result(self) -> Snapshot:
+        return self.snapshot
+
+    def discard(self) -> None:
+        self.discarded = True
 
 
 class LaterRead(Mapping[str, CallRouting]):
@@ -130,3 +145,20 @@ def test_queued_calls_read_after_the_change_come_from_the_database_if_redis_fail
     # Until the retry delay has passed, on the database.
     assert store.change("c2", [], None, NOW, on=known).result == "database"
     assert database.told == [(known, False)] and redis.told == [(None, False)]  # passed on to the store used
+
+
+def test_a_snapshot_is_read_ahead_from_redis_only_while_redis_is_up_and_holds_the_state() -> None:
+    redis, database, ticks = FakeStore("redis"), FakeStore("database"), Ticks()
+    store = FailoverRoutingStore(redis, database, FixedClock(NOW), retry_s=5, monotonic=ticks)  # type: ignore[arg-type]
+    sent = store.snapshot_ahead(NOW, NOW, "c1")
+    assert sent is not None and dict(sent.result().calls) == {"redis-call": WAITING}  # type: ignore[union-attr]
+    redis.seeded = False  # restarted empty: no snapshot, so that the route's usual way fills it first
+    emptied = store.snapshot_ahead(NOW, NOW, "c1")
+    assert emptied is not None and emptied.result() is None
+    redis.down = True
+    assert store.snapshot_ahead(NOW, NOW, "c1") is None and store.health()["mode"] == "database"
+    redis.down = False  # back, but not tried again before the retry delay: the database has no read ahead
+    assert store.snapshot_ahead(NOW, NOW, "c1") is None
+    ticks.now = 6
+    assert store.snapshot_ahead(NOW, NOW, "c1") is not None and store.health()["mode"] == "redis"
+    assert FailoverRoutingStore(None, database, FixedClock(NOW)).snapshot_ahead(NOW, NOW, "c1") is None  # type: ignore[arg-type]

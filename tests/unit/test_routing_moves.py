@@ -40,6 +40,28 @@ def test_a_reservation_takes_every_target_or_none() -> None:
     assert {s.status for s in agents.values()} == {S.RINGING}
 
 
+def test_entering_and_reserving_in_one_change_is_both_moves_one_after_the_other() -> None:
+    agents = free(1, 2, 3)
+    both = moves.enter_and_reserve(None, FRESH, 1, agents, (1, 2), NOW, at(30))
+    call, rung = ringing(free(1, 2, 3), 1, 2)
+    entered, reserved = both.result
+    assert reserved and entered.joined and entered.call.state is CallState.WAITING
+    assert both.call == call and both.agents == {1: rung[1], 2: rung[2]}
+    again = moves.enter_and_reserve(both.call, FRESH, 1, {**agents, **both.agents}, (1, 2), at(1), at(31))
+    assert again.result[0].ringing == (1, 2) and not again.result[1] and again.agents == {}  # kept ringing
+
+
+def test_entering_and_reserving_enters_only_when_a_target_is_no_longer_free() -> None:
+    agents = free(1, 2)
+    agents[2] = AgentState(2, S.PAUSED, NOW, "lunch")
+    only = moves.enter_and_reserve(None, FRESH, 1, agents, (1, 2), NOW, at(30))
+    assert only.result[1] is False and only.agents == {}
+    assert only.call == moves.enter(None, FRESH, 1, agents, NOW).call  # queued, to plan again
+    over = moves.enter_and_reserve(CallRouting("c1", "fr", NOW, CallState.ENDED), FRESH, 1, free(1), (1,),
+                                   NOW, at(30))
+    assert (over.call, over.agents, over.result[0].over, over.result[1]) == (None, {}, True, False)
+
+
 def test_the_same_round_asked_again_keeps_ringing_and_the_next_round_releases_it() -> None:
     call, agents = ringing(free(1, 2), 1, 2)
     again = moves.enter(call, FRESH, 1, agents, at(5))

@@ -262,6 +262,15 @@ def test_a_route_decision_reads_the_state_once(routed: Services, monkeypatch: An
     assert reads.count(store._read.sha) == 1 and reads.count(store._write.sha) == 2
 
 
+def _record_reads_ahead(store: RedisRoutingStore, monkeypatch: Any) -> list[str]:
+    """Record the call id of every snapshot the store is asked to send ahead from now on."""
+    ahead: list[str] = []
+    original = store.snapshot_ahead
+    monkeypatch.setattr(store, "snapshot_ahead", lambda stale_before, now, call_id: ahead.append(
+        call_id) or original(stale_before, now, call_id))
+    return ahead
+
+
 @pytest.mark.redis
 def test_a_snapshot_read_ahead_carries_the_call_s_state_and_gives_its_connection_back(
         redis_url: str, monkeypatch: Any) -> None:
@@ -310,10 +319,7 @@ def test_a_new_call_is_planned_on_the_state_read_while_it_is_recorded_and_rung_i
     store = routed.call_lifecycle._store._primary
     routed.call_lifecycle.waiting()  # the first snapshot fills the empty Redis from the database
     marie, jan = add_agent(routed, "marie"), add_agent(routed, "jan")
-    ahead: list[str] = []
-    original = store.snapshot_ahead
-    monkeypatch.setattr(store, "snapshot_ahead", lambda stale_before, now, call_id: ahead.append(
-        call_id) or original(stale_before, now, call_id))
+    ahead = _record_reads_ahead(store, monkeypatch)
     ran = _count_scripts(store._redis, monkeypatch)
     with collecting() as after:
         rung = routed.call_lifecycle.route(RouteRequest("c1", "r1", CITIZEN, OUR_NUMBER, 1))
@@ -340,10 +346,7 @@ def test_a_new_call_is_planned_on_the_state_read_while_it_is_recorded_and_rung_i
 def test_a_caller_told_to_wait_asks_again_without_reading_ahead(routed: Services, monkeypatch: Any) -> None:
     store = routed.call_lifecycle._store._primary
     routed.call_lifecycle.waiting()
-    ahead: list[str] = []
-    original = store.snapshot_ahead
-    monkeypatch.setattr(store, "snapshot_ahead", lambda stale_before, now, call_id: ahead.append(
-        call_id) or original(stale_before, now, call_id))
+    ahead = _record_reads_ahead(store, monkeypatch)
     for request_id in ("r1", "r2", "r3"):  # nobody free: told to wait, then asking again in the same round
         with collecting():
             assert routed.call_lifecycle.route(RouteRequest("c1", request_id, CITIZEN, OUR_NUMBER, 1))[

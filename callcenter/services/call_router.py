@@ -121,8 +121,7 @@ class CallRouter:
         ahead, or when the call is not new: a later round, or a call this process was asked to route
         already (a caller told to wait asks again every few seconds, in the same round). A call first
         routed by another node is not known here: its next request reads ahead once, for nothing."""
-        if req.round > 1 or record.announced is not None or record.answered_at is not None \
-                or record.ended_at is not None or self._routed_before(record.call_id):
+        if req.round > 1 or record.announced is not None or self._routed_before(record.call_id):
             return None
         return self._store.snapshot_ahead(now - self._stale(), now, record.call_id)
 
@@ -140,14 +139,11 @@ class CallRouter:
               ahead: SnapshotOnTheWay | None = None) -> tuple[JsonDict, Effects]:
         """Decide what the caller hears now, reserving agents in the shared state. ``ahead``: the snapshot
         read_ahead() asked for, used when the call was never routed (and dropped otherwise)."""
-        if ahead is not None and (record.state is not CallState.NEW or record.announced is not None):
-            ahead.discard()
-            ahead = None
         try:
-            return self._route(req, record, now, ahead)
+            return self._route(req, record, now, ahead if record.state is CallState.NEW else None)
         finally:
             if ahead is not None:
-                ahead.discard()  # read already, or never reached: nothing happens, or its reply is dropped
+                ahead.discard()  # read already (nothing happens), or unused: its reply is dropped
 
     def _route(self, req: RouteRequest, record: CallRecord, now: datetime,
                ahead: SnapshotOnTheWay | None) -> tuple[JsonDict, Effects]:
